@@ -1,0 +1,189 @@
+package scrapers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gocolly/colly/v2"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Version is patchwatch's version, sent in the user agent so site owners
+// can tell who is calling. The build may override it with -ldflags -X.
+var Version = "0.1.0"
+
+// UserAgent identifies patchwatch to the sites it reads.
+func UserAgent() string {
+	return "patchwatch/" + Version + " (+https://github.com/patchwatch/patchwatch)"
+}
+
+// Config holds the knobs of every fetch. The zero value is completed by
+// Defaults: polite live fetching.
+type Config struct {
+	// ReplayDir serves every request from a recorded directory instead of
+	// the network; RecordDir fetches live and writes what it gets there.
+	ReplayDir string
+	RecordDir string
+	// Delay is the pause after each request to one host (default 1s, so
+	// at most one request a second per host; 0 when replaying).
+	Delay time.Duration
+	// Parallel is how many requests may be in flight at once across all
+	// hosts (default 2); one host never gets more than one at a time.
+	Parallel int
+	// Timeout bounds one page fetch, retries and backoff included.
+	Timeout time.Duration
+	// MaxBodyBytes fails a page larger than this instead of truncating it.
+	MaxBodyBytes int64
+	// Retries is how many times a 429, a 5xx or a network error is retried.
+	Retries      int
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+	// Logger receives retry and error messages; nil discards them.
+	Logger *slog.Logger
+	// Base is the transport under everything (tests use it to point at a
+	// local server); nil means the standard one, which honours the proxy
+	// environment variables.
+	Base http.RoundTripper
+}
+
+// Defaults fills every unset field with its default.
+func (c Config) Defaults() Config {
+	if c.Delay == 0 && c.ReplayDir == "" {
+		c.Delay = time.Second
+	}
+	if c.Parallel <= 0 {
+		c.Parallel = 2
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 2 * time.Minute
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 32 << 20
+	}
+	if c.Retries == 0 {
+		c.Retries = 3
+	}
+	if c.RetryWaitMin <= 0 {
+		c.RetryWaitMin = time.Second
+	}
+	if c.RetryWaitMax <= 0 {
+		c.RetryWaitMax = 30 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return c
+}
+
+// Fetcher builds the collectors of one harvest. Its transport is shared, so
+// the cap on requests in flight holds across sources.
+type Fetcher struct {
+	cfg       Config
+	transport http.RoundTripper
+}
+
+// NewFetcher checks the configuration and assembles the transport chain:
+// in-flight cap → charset conversion → retries → (record) → size limit →
+// network or replay directory.
+func NewFetcher(cfg Config) (*Fetcher, error) {
+	cfg = cfg.Defaults()
+	if cfg.ReplayDir != "" && cfg.RecordDir != "" {
+		return nil, errors.New("--replay and --record cannot be used together")
+	}
+	base := cfg.Base
+	switch {
+	case cfg.ReplayDir != "":
+		base = replayTransport{dir: cfg.ReplayDir}
+	case base == nil:
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.Proxy = http.ProxyFromEnvironment
+		base = t
+	}
+	var rt http.RoundTripper = limitTransport{max: cfg.MaxBodyBytes, next: base}
+	if cfg.RecordDir != "" {
+		rt = recordTransport{dir: cfg.RecordDir, next: rt}
+	}
+	rt = &retryablehttp.RoundTripper{Client: retryClient(cfg, rt)}
+	rt = charsetTransport{next: rt}
+	rt = slotTransport{slots: make(chan struct{}, cfg.Parallel), next: rt}
+	return &Fetcher{cfg: cfg, transport: rt}, nil
+}
+
+// retryClient retries 429, 5xx and network errors with exponential backoff,
+// honouring Retry-After up to RetryWaitMax, never retries other 4xx, and
+// never follows redirects itself: colly must see them to apply its domain
+// checks.
+func retryClient(cfg Config, next http.RoundTripper) *retryablehttp.Client {
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = &http.Client{
+		Transport:     next,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	rc.RetryMax = cfg.Retries
+	rc.RetryWaitMin = cfg.RetryWaitMin
+	rc.RetryWaitMax = cfg.RetryWaitMax
+	rc.Logger = retryLogger{cfg.Logger}
+	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		if err != nil && permanent(err) {
+			return false, err
+		}
+		return retryablehttp.ErrorPropagatedRetryPolicy(ctx, resp, err)
+	}
+	rc.Backoff = func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+		return clampDuration(retryablehttp.DefaultBackoff(min, max, attempt, resp), max)
+	}
+	// Hand the last response (a 503, say) to colly rather than a generic
+	// "giving up" error, so the page's error names the real status.
+	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	return rc
+}
+
+func clampDuration(d, max time.Duration) time.Duration {
+	if d > max {
+		return max
+	}
+	return d
+}
+
+// retryLogger puts retryablehttp's chatter at debug level, except its
+// retries, which an operator wants to see.
+type retryLogger struct{ l *slog.Logger }
+
+func (r retryLogger) Error(msg string, kv ...any) { r.l.Warn(msg, kv...) }
+func (r retryLogger) Info(msg string, kv ...any)  { r.l.Debug(msg, kv...) }
+func (r retryLogger) Debug(msg string, kv ...any) { r.l.Debug(msg, kv...) }
+func (r retryLogger) Warn(msg string, kv ...any)  { r.l.Warn(msg, kv...) }
+
+// Collector returns a colly collector for one source: patchwatch's user
+// agent, only the source's domains, robots.txt obeyed, one request at a
+// time per host with the configured delay, the request timeout, no silent
+// truncation, and the shared transport.
+func (f *Fetcher) Collector(ctx context.Context, domains []string) (*colly.Collector, error) {
+	if len(domains) == 0 {
+		return nil, errors.New("a source must name the domains it may visit")
+	}
+	c := colly.NewCollector(
+		colly.UserAgent(UserAgent()),
+		colly.AllowedDomains(domains...),
+		colly.Async(true),
+		colly.StdlibContext(ctx),
+	)
+	c.IgnoreRobotsTxt = false
+	// The size limit lives in the transport, where exceeding it is an
+	// error; colly's own limit truncates silently.
+	c.MaxBodySize = 0
+	c.DetectCharset = false
+	c.WithTransport(f.transport)
+	c.SetRequestTimeout(f.cfg.Timeout)
+	for _, d := range domains {
+		if err := c.Limit(&colly.LimitRule{DomainGlob: d, Parallelism: 1, Delay: f.cfg.Delay}); err != nil {
+			return nil, fmt.Errorf("rate limit for %s: %w", d, err)
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,414 @@
+package xen
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/patchwatch/patchwatch/normalize"
+	"github.com/patchwatch/patchwatch/scrapers"
+)
+
+// feedEntry is one element of xsa.json's "xsas" list.
+type feedEntry struct {
+	XSA         flexString `json:"xsa"`
+	Title       string     `json:"title"`
+	PublicTime  string     `json:"public_time"`
+	Version     int        `json:"version"`
+	VersionTime string     `json:"version_time"`
+	CVE         []string   `json:"cve"`
+	Files       []struct {
+		Name     string     `json:"name"`
+		Versions [][]string `json:"versions"`
+	} `json:"files"`
+}
+
+// flexString accepts a JSON string or number: the feed writes XSA numbers
+// as strings today, and a tolerant reader costs nothing.
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*f = flexString(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("xsa number: want string or number, got %s", b)
+	}
+	*f = flexString(n.String())
+	return nil
+}
+
+var xsaNumber = regexp.MustCompile(`^[1-9][0-9]*$`)
+
+// parseIndexJSON reads xsa.json: one advisory per entry with its dates,
+// version and CVEs, one patch per attached patch file, and the advisory
+// text to fetch next.
+func parseIndexJSON(body []byte, u *url.URL) (scrapers.Parsed, error) {
+	var feed []struct {
+		XSAs []feedEntry `json:"xsas"`
+	}
+	if err := json.Unmarshal(body, &feed); err != nil {
+		return scrapers.Parsed{}, fmt.Errorf("%s: %w", u, err)
+	}
+	if len(feed) == 0 || len(feed[0].XSAs) == 0 {
+		return scrapers.Parsed{}, fmt.Errorf("%s: no \"xsas\" list in the first element", u)
+	}
+	var out scrapers.Parsed
+	for _, e := range feed[0].XSAs {
+		n := string(e.XSA)
+		if !xsaNumber.MatchString(n) {
+			return scrapers.Parsed{}, fmt.Errorf("%s: entry with bad xsa number %q", u, n)
+		}
+		id := advisoryID(n)
+		published, err := day(e.PublicTime)
+		if err != nil {
+			return scrapers.Parsed{}, fmt.Errorf("%s: %s public_time: %w", u, id, err)
+		}
+		updated, err := day(e.VersionTime)
+		if err != nil {
+			return scrapers.Parsed{}, fmt.Errorf("%s: %s version_time: %w", u, id, err)
+		}
+		out.Advisories = append(out.Advisories, normalize.Advisory{
+			ID:        id,
+			Vendor:    Vendor,
+			Status:    normalize.StatusPublished,
+			Title:     strings.TrimSpace(e.Title),
+			Published: published,
+			Updated:   updated,
+			Version:   e.Version,
+			URL:       advisoryURL(n),
+			CVEs:      sortedUnique(e.CVE),
+		})
+		for _, f := range e.Files {
+			var versions []string
+			for _, vs := range f.Versions {
+				versions = append(versions, vs...)
+			}
+			out.Patches = append(out.Patches, normalize.Patch{
+				ID:             f.Name,
+				Vendor:         Vendor,
+				Product:        Product,
+				Version:        strings.Join(versions, ", "),
+				Released:       published,
+				Classification: "Security",
+				URL:            Base + f.Name,
+				AdvisoryID:     id,
+			})
+		}
+		out.Follow = append(out.Follow, textURL(n))
+	}
+	return out, nil
+}
+
+// day turns xenbits' "2012-12-03 17:51" into "2012-12-03".
+func day(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02 15:04:05", normalize.DateLayout} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format(normalize.DateLayout), nil
+		}
+	}
+	return "", fmt.Errorf("unrecognised date %q", s)
+}
+
+var indexCell = regexp.MustCompile(`^XSA-([1-9][0-9]*)$`)
+
+// parseIndexHTML reads the HTML index for what the feed lacks: numbers
+// listed as unused or withdrawn. Published rows only add the advisory text
+// to the visit list, so the harvest still works when the feed is down.
+func parseIndexHTML(body []byte, u *url.URL) (scrapers.Parsed, error) {
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	if err != nil {
+		return scrapers.Parsed{}, fmt.Errorf("%s: %w", u, err)
+	}
+	var out scrapers.Parsed
+	rows := 0
+	doc.Find("tr").Each(func(_ int, tr *goquery.Selection) {
+		cells := tr.Find("td")
+		if cells.Length() < 2 {
+			return
+		}
+		first := cells.First()
+		m := indexCell.FindStringSubmatch(strings.TrimSpace(first.Text()))
+		if m == nil {
+			return
+		}
+		rows++
+		n := m[1]
+		if first.Find("a").Length() > 0 {
+			out.Follow = append(out.Follow, textURL(n))
+			return
+		}
+		rest := strings.ToLower(cells.Slice(1, cells.Length()).Text())
+		var status normalize.Status
+		switch {
+		case strings.Contains(rest, "withdrawn"):
+			status = normalize.StatusWithdrawn
+		case strings.Contains(rest, "unused"):
+			status = normalize.StatusUnused
+		default:
+			return
+		}
+		out.Advisories = append(out.Advisories, normalize.Advisory{
+			ID:     advisoryID(n),
+			Vendor: Vendor,
+			Status: status,
+			URL:    u.String(),
+		})
+	})
+	if rows == 0 {
+		return scrapers.Parsed{}, fmt.Errorf("%s: no XSA rows found (has the index layout changed?)", u)
+	}
+	return out, nil
+}
+
+var (
+	headerLine    = regexp.MustCompile(`Xen Security Advisory\s+(.*)$`)
+	xsaInHeader   = regexp.MustCompile(`\bXSA-([1-9][0-9]*)\b`)
+	cveInText     = regexp.MustCompile(`\bCVE-\d{4}-\d{4,}\b`)
+	versionLine   = regexp.MustCompile(`^version\s+(\d+)$`)
+	underline     = regexp.MustCompile(`^=+$`)
+	resolutionRow = regexp.MustCompile(`^\s*(xsa[0-9][\w.+-]*(?:/[\w.*+-]+)?)\s{2,}(\S.*?)\s*$`)
+)
+
+// Section titles of an advisory that the classifier and the record use.
+const (
+	secDescription = "ISSUE DESCRIPTION"
+	secImpact      = "IMPACT"
+	secVulnerable  = "VULNERABLE SYSTEMS"
+	secResolution  = "RESOLUTION"
+)
+
+// parseAdvisoryText reads one advisory-N.txt: the PGP-signed text with a
+// centred header (CVEs / XSA-N, version, title) and "="-underlined
+// sections. It yields the advisory and its one fix.
+func parseAdvisoryText(body []byte, u *url.URL, n string) (scrapers.Parsed, error) {
+	text, err := unsign(string(body))
+	if err != nil {
+		return scrapers.Parsed{}, fmt.Errorf("%s: %w", u, err)
+	}
+	header, sections := splitSections(text)
+	if len(sections) == 0 {
+		return scrapers.Parsed{}, fmt.Errorf("%s: no sections found (empty or truncated page?)", u)
+	}
+	h, err := parseHeader(header)
+	if err != nil {
+		return scrapers.Parsed{}, fmt.Errorf("%s: %w", u, err)
+	}
+	if h.number != n {
+		return scrapers.Parsed{}, fmt.Errorf("%s: page holds XSA-%s, not XSA-%s", u, h.number, n)
+	}
+	get := func(title string) string {
+		for _, s := range sections {
+			if s.Title == title {
+				return s.Text
+			}
+		}
+		return ""
+	}
+	id := advisoryID(n)
+	description := get(secDescription)
+	if description == "" {
+		return scrapers.Parsed{}, fmt.Errorf("%s: no %s section", u, secDescription)
+	}
+	patchIDs, versions := resolution(get(secResolution))
+	tag := normalize.Classify(Vendor,
+		normalize.Field{Name: "title", Text: h.title},
+		normalize.Field{Name: "issue description", Text: description},
+		normalize.Field{Name: "impact", Text: get(secImpact)},
+		normalize.Field{Name: "vulnerable systems", Text: get(secVulnerable)},
+	)
+	adv := normalize.Advisory{
+		ID:       id,
+		Vendor:   Vendor,
+		Status:   normalize.StatusPublished,
+		Title:    h.title,
+		Version:  h.version,
+		URL:      advisoryURL(n),
+		Affected: firstParagraph(get(secVulnerable)),
+		CVEs:     h.cves,
+		Sections: sections,
+	}
+	fix := normalize.Fix{
+		ID:         id + "/1",
+		AdvisoryID: id,
+		PatchIDs:   patchIDs,
+		Vendor:     Vendor,
+		Product:    Product,
+		Versions:   versions,
+		Component:  tag.Component,
+		Category:   tag.Category,
+		Security:   true,
+		CVEs:       h.cves,
+		Summary:    firstParagraph(description),
+		Rule:       tag.Rule,
+		Evidence:   tag.Evidence,
+	}
+	return scrapers.Parsed{Result: normalize.Result{
+		Advisories: []normalize.Advisory{adv},
+		Fixes:      []normalize.Fix{fix},
+	}}, nil
+}
+
+// unsign strips OpenPGP clear-signing: the armour header, the signature
+// block and dash-escaping. Unsigned text is returned as is; a signed text
+// without its signature block is reported as truncated.
+func unsign(s string) (string, error) {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	const begin, sig = "-----BEGIN PGP SIGNED MESSAGE-----", "-----BEGIN PGP SIGNATURE-----"
+	start := strings.Index(s, begin)
+	if start < 0 {
+		return s, nil
+	}
+	s = s[start+len(begin):]
+	// Armour headers ("Hash: SHA256") run to the first blank line.
+	blank := strings.Index(s, "\n\n")
+	if blank < 0 {
+		return "", errors.New("PGP-signed text has no body (truncated page?)")
+	}
+	s = s[blank+2:]
+	end := strings.Index(s, sig)
+	if end < 0 {
+		return "", errors.New("PGP-signed text has no signature block (truncated page?)")
+	}
+	lines := strings.Split(s[:end], "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, "- ")
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// splitSections cuts the text at each line underlined with "=". What comes
+// before the first heading is the header.
+func splitSections(text string) (header []string, sections []normalize.Section) {
+	lines := strings.Split(text, "\n")
+	var cur *normalize.Section
+	var body []string
+	flush := func() {
+		if cur != nil {
+			cur.Text = strings.TrimSpace(strings.Join(body, "\n"))
+			sections = append(sections, *cur)
+		}
+	}
+	for i := 0; i < len(lines); i++ {
+		line := strings.TrimRight(lines[i], " \t")
+		if i+1 < len(lines) && strings.TrimSpace(line) != "" && underline.MatchString(strings.TrimSpace(lines[i+1])) {
+			flush()
+			cur = &normalize.Section{Title: strings.TrimSpace(line)}
+			body = nil
+			i++
+			continue
+		}
+		if cur == nil {
+			header = append(header, line)
+		} else {
+			body = append(body, line)
+		}
+	}
+	flush()
+	return header, sections
+}
+
+type header struct {
+	number  string
+	version int
+	title   string
+	cves    []string
+}
+
+// parseHeader reads the centred block: "Xen Security Advisory CVE-… /
+// XSA-N", "version N", then the title (possibly over several lines).
+func parseHeader(lines []string) (header, error) {
+	var h header
+	seenAdvisory, seenVersion := false, false
+	var title []string
+	for _, raw := range lines {
+		line := strings.TrimSpace(raw)
+		if line == "" {
+			continue
+		}
+		switch {
+		case !seenAdvisory:
+			h.cves = append(h.cves, cveInText.FindAllString(line, -1)...)
+			m := headerLine.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			seenAdvisory = true
+			x := xsaInHeader.FindStringSubmatch(m[1])
+			if x == nil {
+				return header{}, fmt.Errorf("header %q names no XSA number", line)
+			}
+			h.number = x[1]
+		case !seenVersion:
+			m := versionLine.FindStringSubmatch(line)
+			if m == nil {
+				return header{}, fmt.Errorf("expected \"version N\" after the header, got %q", line)
+			}
+			seenVersion = true
+			h.version, _ = strconv.Atoi(m[1])
+		default:
+			title = append(title, line)
+		}
+	}
+	if !seenAdvisory {
+		return header{}, errors.New("no \"Xen Security Advisory\" header line")
+	}
+	if !seenVersion || len(title) == 0 {
+		return header{}, errors.New("header lacks its version or title")
+	}
+	h.title = strings.Join(title, " ")
+	h.cves = sortedUnique(h.cves)
+	return h, nil
+}
+
+// resolution lists the patch files of the RESOLUTION section's table and
+// the versions each applies to, in the advisory's order.
+func resolution(text string) (patches, versions []string) {
+	patches, versions = []string{}, []string{}
+	for _, line := range strings.Split(text, "\n") {
+		m := resolutionRow.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if !slices.Contains(patches, m[1]) {
+			patches = append(patches, m[1])
+		}
+		if !slices.Contains(versions, m[2]) {
+			versions = append(versions, m[2])
+		}
+	}
+	return patches, versions
+}
+
+// firstParagraph returns a section's first paragraph on one line.
+func firstParagraph(text string) string {
+	p, _, _ := strings.Cut(strings.TrimSpace(text), "\n\n")
+	return strings.Join(strings.Fields(p), " ")
+}
+
+// sortedUnique returns the trimmed, sorted, de-duplicated strings, never
+// nil, so JSON shows an empty list rather than null.
+func sortedUnique(in []string) []string {
+	out := append([]string{}, in...)
+	for i := range out {
+		out[i] = strings.TrimSpace(out[i])
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
