@@ -90,7 +90,7 @@ type Advisory struct {
 	Published string `json:"published"`
 	Updated   string `json:"updated"`
 	// Version is the vendor's revision number of the advisory; 0 if unknown.
-	Version int `json:"version"`
+	Version int    `json:"version"`
 	URL     string `json:"url"`
 	// Affected is the vendor's own sentence on which versions are
 	// vulnerable, verbatim from the page.
