@@ -1,0 +1,8 @@
+// Package all registers every vendor source. Importing it is how a program
+// gets the full set; adding a vendor adds one line here.
+package all
+
+import (
+	// Each import registers its source in init.
+	_ "github.com/patchwatch/patchwatch/scrapers/xen"
+)

@@ -1,0 +1,269 @@
+// Package store keeps patchwatch's records and the raw pages they came from in SQLite.
+//
+// Raw pages are kept next to the records parsed from them so a parser fix can
+// be applied by re-parsing what is already on disk instead of fetching again.
+// The schema lives in numbered, embedded migrations; every write of a page and
+// its records is one transaction, and every write is an idempotent upsert, so
+// a harvest can be interrupted and re-run at any point.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// timeLayout is how instants are stored: UTC RFC 3339 at second precision.
+// The fixed width keeps text comparison equal to time comparison.
+const timeLayout = time.RFC3339
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Store is patchwatch's SQLite database, opened for writing.
+//
+// It holds a single connection: SQLite allows one writer at a time, and
+// queueing writers in the pool is cheaper and clearer than retrying on
+// SQLITE_BUSY.
+type Store struct {
+	db *sql.DB
+
+	// Now returns the current time. It defaults to time.Now; tests replace it
+	// so stored timestamps are predictable.
+	Now func() time.Time
+}
+
+// writerPragmas apply to every connection of a writable store: wait rather
+// than fail when another process holds the lock, WAL so readers never block
+// the harvester, enforced foreign keys, and BEGIN IMMEDIATE so a write
+// transaction takes its lock up front instead of failing on upgrade.
+const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+
+// readerPragmas apply to every connection opened by OpenReadOnly; query_only
+// makes any write statement fail even if the file itself is writable.
+const readerPragmas = "mode=ro&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=query_only(1)"
+
+// dsn builds a SQLite URI for path. A "file:" URI lets SQLite see its own
+// parameters (mode=ro) and keeps odd characters in the path from being
+// taken as the start of the query.
+func dsn(path, query string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("resolve database path %s: %w", path, err)
+	}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: query}
+	return u.String(), nil
+}
+
+// Open opens the database at path for writing, creating the file and its
+// directory if needed, and applies any pending migrations. It fails if the
+// connection did not end up in WAL mode with foreign keys enforced, because
+// the store's guarantees depend on both.
+func Open(path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open store: empty database path")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	name, err := dsn(path, writerPragmas)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", name)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db, Now: time.Now}
+	if err := s.init(path); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) init(path string) error {
+	ctx := context.Background()
+	var mode string
+	if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("open store %s: read journal mode: %w", path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("open store %s: journal mode is %q, want wal", path, mode)
+	}
+	var fk int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil {
+		return fmt.Errorf("open store %s: read foreign_keys: %w", path, err)
+	}
+	if fk != 1 {
+		return fmt.Errorf("open store %s: foreign keys are off", path)
+	}
+	if err := s.migrate(ctx); err != nil {
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+// DB returns the underlying database so tests and read helpers can run
+// their own queries. Do not hold a transaction on it across Store calls:
+// the pool has one connection.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// now returns the store clock's current time in UTC, formatted for storage.
+func (s *Store) now() string { return formatTime(s.Now()) }
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// OpenReadOnly opens an existing database for analysts' queries. The file is
+// opened with mode=ro and every connection has query_only set, so any write
+// statement fails instead of altering harvested data. A missing file is an
+// error rather than a new empty database.
+func OpenReadOnly(path string) (*sql.DB, error) {
+	if path == "" {
+		return nil, errors.New("open database read-only: empty path")
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
+	}
+	name, err := dsn(path, readerPragmas)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", name)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
+	}
+	return db, nil
+}
+
+// migration is one numbered schema change from migrations/NNNN_name.sql.
+type migration struct {
+	version int
+	name    string
+	file    string
+}
+
+// migrations lists the embedded migrations in version order.
+func migrations() ([]migration, error) {
+	files, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	seen := map[int]string{}
+	for _, f := range files {
+		base := strings.TrimSuffix(filepath.Base(f), ".sql")
+		num, name, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", f)
+		}
+		if prev, dup := seen[v]; dup {
+			return nil, fmt.Errorf("migration %s: version %d already used by %s", f, v, prev)
+		}
+		seen[v] = f
+		ms = append(ms, migration{version: v, name: name, file: f})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms, nil
+}
+
+// migrate applies every migration not yet recorded in the migrations table,
+// each in its own transaction so a failed migration leaves the schema at
+// the previous version.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (
+	version    INTEGER PRIMARY KEY,
+	name       TEXT NOT NULL,
+	applied_at TEXT NOT NULL
+) STRICT`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := s.applyMigration(ctx, m); err != nil {
+			return fmt.Errorf("migration %s: %w", m.file, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, m migration) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	// Checked inside the (immediate) transaction so two processes opening a
+	// new database at once cannot both apply the same migration.
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := migrationFS.ReadFile(m.file)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		m.version, m.name, s.now()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// dataTables are the tables Counts reports, in schema order.
+var dataTables = []string{
+	"documents", "advisories", "advisory_cves", "patches",
+	"fixes", "fix_cves", "fix_patches", "runs", "run_errors",
+}
+
+// Counts returns the row count of every data table, keyed by table name.
+// The demo prints it as a summary, and tests compare it before and after a
+// repeated save to prove the save is idempotent.
+func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
+	counts := make(map[string]int, len(dataTables))
+	for _, t := range dataTables {
+		var n int
+		// t comes from the fixed list above, never from input.
+		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+t).Scan(&n); err != nil {
+			return nil, fmt.Errorf("count %s: %w", t, err)
+		}
+		counts[t] = n
+	}
+	return counts, nil
+}
