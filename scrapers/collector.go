@@ -132,7 +132,7 @@ func retryClient(cfg Config, next http.RoundTripper) *retryablehttp.Client {
 		if err != nil && permanent(err) {
 			return false, err
 		}
-		return retryablehttp.ErrorPropagatedRetryPolicy(ctx, resp, err)
+		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	}
 	rc.Backoff = func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
 		return clampDuration(retryablehttp.DefaultBackoff(min, max, attempt, resp), max)

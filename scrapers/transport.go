@@ -41,8 +41,12 @@ func RecordedPath(dir string, u *url.URL) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("bad path in %s: %w", u, err)
 	}
-	clean := path.Clean("/" + unescaped)
-	if clean != "/"+unescaped || u.Host == "" || strings.ContainsAny(u.Host, `/\`) || u.Host == ".." {
+	if !strings.HasPrefix(unescaped, "/") {
+		unescaped = "/" + unescaped
+	}
+	clean := path.Clean(unescaped)
+	if clean != unescaped ||
+		u.Host == "" || strings.ContainsAny(u.Host, `/\`) || u.Host == ".." {
 		return "", fmt.Errorf("refusing to map %s to a file: path is not canonical", u)
 	}
 	name := clean

@@ -1,0 +1,411 @@
+package scrapers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/patchwatch/patchwatch/normalize"
+)
+
+// echoSource is a minimal Source for exercising the harvest machinery: every
+// page becomes one advisory whose title is the page body, and "next:" lines
+// are followed.
+type echoSource struct {
+	seeds   []string
+	domains []string
+}
+
+func (s echoSource) Name() string        { return "echo" }
+func (s echoSource) Description() string { return "test source" }
+func (s echoSource) Seeds() []string     { return s.seeds }
+func (s echoSource) Domains() []string   { return s.domains }
+func (s echoSource) Parse(p Page) (Parsed, error) {
+	body := strings.TrimSpace(string(p.Body))
+	if body == "" {
+		return Parsed{}, errors.New("empty page")
+	}
+	var out Parsed
+	var title []string
+	for _, line := range strings.Split(body, "\n") {
+		if next, ok := strings.CutPrefix(line, "next:"); ok {
+			out.Follow = append(out.Follow, next)
+			continue
+		}
+		title = append(title, line)
+	}
+	out.Advisories = []normalize.Advisory{{
+		ID: "T-" + strings.Trim(p.URL.Path, "/"), Vendor: "echo", Status: normalize.StatusPublished,
+		Title: strings.Join(title, " "), URL: p.URL.String(),
+	}}
+	return out, nil
+}
+
+// memSink keeps what the harvester hands it.
+type memSink struct {
+	mu       sync.Mutex
+	pages    map[string]normalize.Result
+	fetched  map[string]Fetched
+	unparsed []string
+}
+
+func newMemSink() *memSink {
+	return &memSink{pages: map[string]normalize.Result{}, fetched: map[string]Fetched{}}
+}
+
+func (m *memSink) SavePage(_ context.Context, f Fetched, res normalize.Result) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pages[f.URL] = res
+	m.fetched[f.URL] = f
+	return nil
+}
+
+func (m *memSink) SaveUnparsed(_ context.Context, f Fetched) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.unparsed = append(m.unparsed, f.URL)
+	return nil
+}
+
+// loopback points every request at a test server whatever the URL's host,
+// so records keep real URLs: the transport is swapped, not the URL.
+func loopback(srv *httptest.Server) http.RoundTripper {
+	addr := srv.Listener.Addr().String()
+	t := srv.Client().Transport.(*http.Transport).Clone()
+	t.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	// The test certificate names example.com, not the vendor hosts.
+	t.TLSClientConfig.InsecureSkipVerify = true
+	return t
+}
+
+func testConfig(srv *httptest.Server) Config {
+	return Config{
+		Base:         loopback(srv),
+		Delay:        time.Millisecond,
+		Timeout:      10 * time.Second,
+		Retries:      2,
+		RetryWaitMin: time.Millisecond,
+		RetryWaitMax: 5 * time.Millisecond,
+	}
+}
+
+func harvest(t *testing.T, cfg Config, src Source) (Report, *memSink) {
+	t.Helper()
+	f, err := NewFetcher(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := newMemSink()
+	h := &Harvester{Fetcher: f, Sink: sink, Now: func() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) }}
+	reps := h.Run(context.Background(), []Source{src})
+	return reps[0], sink
+}
+
+// title returns the title stored for u, or "" when u was not stored.
+func (m *memSink) title(u string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if a := m.pages[u].Advisories; len(a) > 0 {
+		return a[0].Title
+	}
+	return ""
+}
+
+func errorURLs(r Report) map[string]string {
+	out := map[string]string{}
+	for _, e := range r.Errors {
+		out[e.URL] = e.Error()
+	}
+	return out
+}
+
+func TestHarvestPoliteRequests(t *testing.T) {
+	var mu sync.Mutex
+	var agents []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		agents = append(agents, r.Header.Get("User-Agent"))
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/index":
+			fmt.Fprint(w, "index\nnext:https://vendor.example/a\nnext:https://vendor.example/private/b\nnext:https://elsewhere.example/c\nnext:https://vendor.example/a")
+		case "/a":
+			fmt.Fprint(w, "page a")
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+
+	rep, sink := harvest(t, testConfig(srv), echoSource{seeds: []string{"https://vendor.example/index"}, domains: []string{"vendor.example"}})
+
+	if rep.Pages != 2 || rep.Failed != 2 {
+		t.Errorf("pages=%d failed=%d, want 2 stored and 2 refused; errors: %v", rep.Pages, rep.Failed, rep.Errors)
+	}
+	errs := errorURLs(rep)
+	if !strings.Contains(errs["https://vendor.example/private/b"], "robots.txt") {
+		t.Errorf("robots.txt disallowed page not refused: %v", errs)
+	}
+	if !strings.Contains(errs["https://elsewhere.example/c"], "not among the source's domains") {
+		t.Errorf("foreign domain not refused: %v", errs)
+	}
+	if got := sink.title("https://vendor.example/a"); got != "page a" {
+		t.Errorf("page a stored with title %q", got)
+	}
+	want := "patchwatch/" + Version + " (+https://github.com/patchwatch/patchwatch)"
+	for _, ua := range agents {
+		if ua != want {
+			t.Errorf("user agent %q, want %q", ua, want)
+		}
+	}
+	if len(agents) != 2 {
+		t.Errorf("server saw %d page requests, want 2 (index, a): the disallowed, foreign and repeated URLs must not be fetched", len(agents))
+	}
+}
+
+func TestHarvestRetries(t *testing.T) {
+	var flaky, gone, limited atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
+		if flaky.Add(1) < 3 {
+			http.Error(w, "try later", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprint(w, "flaky ok")
+	})
+	mux.HandleFunc("/limited", func(w http.ResponseWriter, r *http.Request) {
+		if limited.Add(1) == 1 {
+			w.Header().Set("Retry-After", "0")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+		fmt.Fprint(w, "limited ok")
+	})
+	mux.HandleFunc("/gone", func(w http.ResponseWriter, r *http.Request) {
+		gone.Add(1)
+		http.Error(w, "no such page", http.StatusNotFound)
+	})
+	mux.HandleFunc("/broken", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "boom", http.StatusInternalServerError)
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+
+	src := echoSource{domains: []string{"vendor.example"}, seeds: []string{
+		"https://vendor.example/flaky", "https://vendor.example/limited",
+		"https://vendor.example/gone", "https://vendor.example/broken",
+	}}
+	rep, sink := harvest(t, testConfig(srv), src)
+
+	if _, ok := sink.pages["https://vendor.example/flaky"]; !ok {
+		t.Errorf("503 twice then 200 was not retried to success; errors: %v", rep.Errors)
+	}
+	if _, ok := sink.pages["https://vendor.example/limited"]; !ok {
+		t.Errorf("429 with Retry-After was not retried; errors: %v", rep.Errors)
+	}
+	if n := gone.Load(); n != 1 {
+		t.Errorf("404 was requested %d times, want 1 (no retry on 4xx)", n)
+	}
+	statuses := map[string]int{}
+	for _, e := range rep.Errors {
+		statuses[e.URL] = e.Status
+	}
+	want := map[string]int{"https://vendor.example/gone": 404, "https://vendor.example/broken": 500}
+	if diff := cmp.Diff(want, statuses); diff != "" {
+		t.Errorf("failed pages and statuses (-want +got):\n%s", diff)
+	}
+}
+
+func TestHarvestBodyLimitFailsLoudly(t *testing.T) {
+	big := strings.Repeat("x", 2048)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/announced", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, big) })
+	mux.HandleFunc("/chunked", func(w http.ResponseWriter, r *http.Request) {
+		// Flushing first forces chunked encoding: no Content-Length.
+		w.(http.Flusher).Flush()
+		fmt.Fprint(w, big)
+	})
+	mux.HandleFunc("/exact", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, big[:1024]) })
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+
+	cfg := testConfig(srv)
+	cfg.MaxBodyBytes = 1024
+	rep, sink := harvest(t, cfg, echoSource{domains: []string{"vendor.example"}, seeds: []string{
+		"https://vendor.example/announced", "https://vendor.example/chunked", "https://vendor.example/exact",
+	}})
+	errs := errorURLs(rep)
+	for _, u := range []string{"https://vendor.example/announced", "https://vendor.example/chunked"} {
+		if !strings.Contains(errs[u], "exceeds size limit") {
+			t.Errorf("%s: want a size-limit error, got %q", u, errs[u])
+		}
+		if _, stored := sink.pages[u]; stored {
+			t.Errorf("%s: an oversized page was stored (truncated?)", u)
+		}
+	}
+	if got := len(sink.title("https://vendor.example/exact")); got != 1024 {
+		t.Errorf("a body of exactly the limit was cut to %d bytes", got)
+	}
+}
+
+func TestHarvestConvertsCharset(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/latin1", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=iso-8859-1")
+		w.Write([]byte("Citrix XenServer \xae caf\xe9")) // ® and é in Latin-1
+	})
+	mux.HandleFunc("/undeclared", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<p>na\xefve</p>")) // not UTF-8, no charset: Windows-1252
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+
+	_, sink := harvest(t, testConfig(srv), echoSource{domains: []string{"vendor.example"}, seeds: []string{
+		"https://vendor.example/latin1", "https://vendor.example/undeclared",
+	}})
+	want := map[string]string{
+		"https://vendor.example/latin1":     "Citrix XenServer ® café",
+		"https://vendor.example/undeclared": "<p>naïve</p>",
+	}
+	for u, w := range want {
+		if got := sink.title(u); got != w {
+			t.Errorf("%s: title %q, want %q", u, got, w)
+		}
+		if ct := sink.fetched[u].ContentType; !strings.HasSuffix(ct, "charset=utf-8") {
+			t.Errorf("%s: stored content type %q does not say utf-8", u, ct)
+		}
+	}
+}
+
+func TestHarvestRedirectOutsideDomainsRefused(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://evil.example/page", http.StatusFound)
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	rep, sink := harvest(t, testConfig(srv), echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/moved"}})
+	if len(sink.pages) != 0 || rep.Failed != 1 {
+		t.Fatalf("redirect to a foreign host: stored %v, failed %d", sink.pages, rep.Failed)
+	}
+	if msg := rep.Errors[0].Error(); !strings.Contains(msg, "evil.example") {
+		t.Errorf("error %q does not name the redirect target", msg)
+	}
+}
+
+func TestReplay(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, body string) {
+		t.Helper()
+		name := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("vendor.example/list/index.html", "list\nnext:https://vendor.example/item?id=7\nnext:https://vendor.example/missing.txt\nnext:https://vendor.example/empty.txt")
+	write("vendor.example/item?id=7", "item seven")
+	write("vendor.example/empty.txt", "")
+
+	rep, sink := harvest(t, Config{ReplayDir: dir}, echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/list/"}})
+
+	var stored []string
+	for u := range sink.pages {
+		stored = append(stored, u)
+	}
+	if diff := cmp.Diff([]string{"https://vendor.example/item?id=7", "https://vendor.example/list/"}, stored,
+		cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("stored pages (-want +got):\n%s", diff)
+	}
+	errs := errorURLs(rep)
+	if got := errs["https://vendor.example/missing.txt"]; !strings.Contains(got, "not recorded: https://vendor.example/missing.txt") {
+		t.Errorf("missing page error = %q", got)
+	}
+	if got := errs["https://vendor.example/empty.txt"]; !strings.Contains(got, "parse: empty page") {
+		t.Errorf("empty page error = %q", got)
+	}
+	if diff := cmp.Diff([]string{"https://vendor.example/empty.txt"}, sink.unparsed); diff != "" {
+		t.Errorf("unparsed pages kept (-want +got):\n%s", diff)
+	}
+}
+
+func TestRecordThenReplay(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/dir/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "dir page\nnext:https://vendor.example/dir/page.txt?v=2")
+	})
+	mux.HandleFunc("/dir/page.txt", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "page v2") })
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	dir := t.TempDir()
+	cfg := testConfig(srv)
+	cfg.RecordDir = dir
+	src := echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/dir/"}}
+	live, _ := harvest(t, cfg, src)
+	if live.Pages != 2 {
+		t.Fatalf("live run stored %d pages, errors %v", live.Pages, live.Errors)
+	}
+	for _, rel := range []string{"vendor.example/dir/index.html", "vendor.example/dir/page.txt?v=2"} {
+		if _, err := os.Stat(filepath.Join(dir, rel)); err != nil {
+			t.Errorf("record did not write %s: %v", rel, err)
+		}
+	}
+	srv.Close() // replay must not need the server
+	replayed, sink := harvest(t, Config{ReplayDir: dir}, src)
+	if replayed.Pages != 2 || replayed.Failed != 0 {
+		t.Fatalf("replay: %d pages, errors %v", replayed.Pages, replayed.Errors)
+	}
+	if got := sink.title("https://vendor.example/dir/page.txt?v=2"); got != "page v2" {
+		t.Errorf("replayed title %q", got)
+	}
+}
+
+func TestRecordedPath(t *testing.T) {
+	cases := []struct {
+		url, want string
+	}{
+		{"https://xenbits.xen.org/xsa/advisory-355.txt", "d/xenbits.xen.org/xsa/advisory-355.txt"},
+		{"https://xenbits.xen.org/xsa/", "d/xenbits.xen.org/xsa/index.html"},
+		{"https://example.com", "d/example.com/index.html"},
+		{"https://example.com/a?x=1&y=2", "d/example.com/a?x=1&y=2"},
+		{"https://example.com/a/../../etc/passwd", "error"},
+	}
+	for _, c := range cases {
+		u, err := url.Parse(c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := RecordedPath("d", u)
+		if err != nil {
+			got = "error"
+		}
+		if got != filepath.FromSlash(c.want) {
+			t.Errorf("RecordedPath(%s) = %q, want %q", c.url, got, c.want)
+		}
+	}
+}
