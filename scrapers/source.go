@@ -28,7 +28,7 @@ type Page struct {
 // (absolute, canonical) the harvest should visit.
 type Parsed struct {
 	normalize.Result
-	Follow []string
+	Follow []string `json:"follow"`
 }
 
 // Source is one vendor feed. Parse must be pure: no network, no clock, the

@@ -169,6 +169,7 @@ func parseIndexHTML(body []byte, u *url.URL) (scrapers.Parsed, error) {
 			Vendor: Vendor,
 			Status: status,
 			URL:    u.String(),
+			CVEs:   []string{},
 		})
 	})
 	if rows == 0 {
@@ -332,7 +333,8 @@ type header struct {
 }
 
 // parseHeader reads the centred block: "Xen Security Advisory CVE-… /
-// XSA-N", "version N", then the title (possibly over several lines).
+// XSA-N", "version N" (absent from first versions), then the title
+// (possibly over several lines).
 func parseHeader(lines []string) (header, error) {
 	var h header
 	seenAdvisory, seenVersion := false, false
@@ -356,11 +358,15 @@ func parseHeader(lines []string) (header, error) {
 			}
 			h.number = x[1]
 		case !seenVersion:
+			seenVersion = true
 			m := versionLine.FindStringSubmatch(line)
 			if m == nil {
-				return header{}, fmt.Errorf("expected \"version N\" after the header, got %q", line)
+				// First versions of an advisory carry no version line:
+				// this line is already the title.
+				h.version = 1
+				title = append(title, line)
+				continue
 			}
-			seenVersion = true
 			h.version, _ = strconv.Atoi(m[1])
 		default:
 			title = append(title, line)
@@ -369,8 +375,8 @@ func parseHeader(lines []string) (header, error) {
 	if !seenAdvisory {
 		return header{}, errors.New("no \"Xen Security Advisory\" header line")
 	}
-	if !seenVersion || len(title) == 0 {
-		return header{}, errors.New("header lacks its version or title")
+	if len(title) == 0 {
+		return header{}, errors.New("header has no title")
 	}
 	h.title = strings.Join(title, " ")
 	h.cves = sortedUnique(h.cves)
