@@ -113,6 +113,43 @@ type Patch struct {
 	RebootRequired *bool  `json:"reboot_required"`
 	URL            string `json:"url"`
 	AdvisoryID     string `json:"advisory_id,omitempty"`
+	// Severity is the vendor's rating of the patch (a VMware bulletin's
+	// Critical/Important/Moderate/Low), where it has one.
+	Severity string `json:"severity,omitempty"`
+	// VMRestartRequired says whether guests must be migrated or shut down
+	// while the patch is installed; nil when the vendor does not say.
+	VMRestartRequired *bool `json:"vm_restart_required,omitempty"`
+	// Supersedes lists the patch IDs this one replaces.
+	Supersedes []string `json:"supersedes,omitempty"`
+	// Packages lists what the patch installs: RPMs, VIBs, KB packages.
+	Packages []string `json:"packages,omitempty"`
+	// Build is the product build number the patch brings a host to.
+	Build string `json:"build,omitempty"`
+	// Release is the vendor's release that groups this patch with others
+	// (a VMware patch release such as ESXi670-202103001).
+	Release string `json:"release,omitempty"`
+}
+
+// Remedy statuses used across vendors, so "is there a fix for my version"
+// reads the same everywhere.
+const (
+	RemedyFixed         = "fixed"
+	RemedyNotAffected   = "not-affected"
+	RemedyPatchPending  = "patch-pending"
+	RemedyNotApplicable = "not-applicable"
+	RemedyWorkaround    = "workaround"
+)
+
+// Remedy is one row of a vendor's remedy table: for this product, version
+// and platform, what to apply (or why nothing is needed).
+type Remedy struct {
+	Product  string `json:"product"`
+	Version  string `json:"version"`
+	Platform string `json:"platform,omitempty"`
+	// Status is one of the Remedy* constants.
+	Status       string `json:"status"`
+	PatchID      string `json:"patch_id,omitempty"`
+	FixedVersion string `json:"fixed_version,omitempty"`
 }
 
 // Fix is one problem fixed, with what it touches and why we think so.
@@ -135,6 +172,9 @@ type Fix struct {
 	// text it matched (or, for unclassified, why nothing matched).
 	Rule     string `json:"rule"`
 	Evidence string `json:"evidence"`
+	// Remedies are the per-product rows of the advisory's remedy table
+	// for this fix, where the vendor gives one.
+	Remedies []Remedy `json:"remedies,omitempty"`
 }
 
 // Result is everything parsed from one page. It is also the JSON printed by
@@ -204,6 +244,13 @@ func (r Result) Validate() error {
 		for _, c := range f.CVEs {
 			if !ValidCVE(c) {
 				errs = append(errs, fmt.Errorf("fix %s: malformed CVE %q", f.ID, c))
+			}
+		}
+		for _, r := range f.Remedies {
+			switch r.Status {
+			case RemedyFixed, RemedyNotAffected, RemedyPatchPending, RemedyNotApplicable, RemedyWorkaround:
+			default:
+				errs = append(errs, fmt.Errorf("fix %s: remedy for %s %s has unknown status %q", f.ID, r.Product, r.Version, r.Status))
 			}
 		}
 	}

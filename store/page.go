@@ -177,29 +177,49 @@ ON CONFLICT (id) DO UPDATE SET
 }
 
 func putPatch(ctx context.Context, tx *sql.Tx, pageURL string, p normalize.Patch) error {
-	var reboot any
-	if p.RebootRequired != nil {
-		reboot = *p.RebootRequired
+	supersedes, err := jsonList(p.Supersedes)
+	if err != nil {
+		return fmt.Errorf("encode supersedes: %w", err)
 	}
-	_, err := tx.ExecContext(ctx, `
-INSERT INTO patches (id, vendor, product, version, released, classification, reboot_required, url, advisory_id, document_url)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	packages, err := jsonList(p.Packages)
+	if err != nil {
+		return fmt.Errorf("encode packages: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `
+INSERT INTO patches (id, vendor, product, version, released, classification, reboot_required, url, advisory_id, document_url,
+	severity, vm_restart_required, supersedes, packages, build, release_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
-	vendor          = iif(excluded.vendor <> '', excluded.vendor, patches.vendor),
-	product         = iif(excluded.product <> '', excluded.product, patches.product),
-	version         = iif(excluded.version <> '', excluded.version, patches.version),
-	released        = coalesce(excluded.released, patches.released),
-	classification  = iif(excluded.classification <> '', excluded.classification, patches.classification),
-	reboot_required = coalesce(excluded.reboot_required, patches.reboot_required),
-	url             = iif(excluded.url <> '', excluded.url, patches.url),
-	advisory_id     = coalesce(excluded.advisory_id, patches.advisory_id),
-	document_url    = excluded.document_url`,
+	vendor              = iif(excluded.vendor <> '', excluded.vendor, patches.vendor),
+	product             = iif(excluded.product <> '', excluded.product, patches.product),
+	version             = iif(excluded.version <> '', excluded.version, patches.version),
+	released            = coalesce(excluded.released, patches.released),
+	classification      = iif(excluded.classification <> '', excluded.classification, patches.classification),
+	reboot_required     = coalesce(excluded.reboot_required, patches.reboot_required),
+	url                 = iif(excluded.url <> '', excluded.url, patches.url),
+	advisory_id         = coalesce(excluded.advisory_id, patches.advisory_id),
+	document_url        = excluded.document_url,
+	severity            = iif(excluded.severity <> '', excluded.severity, patches.severity),
+	vm_restart_required = coalesce(excluded.vm_restart_required, patches.vm_restart_required),
+	supersedes          = iif(excluded.supersedes <> '[]', excluded.supersedes, patches.supersedes),
+	packages            = iif(excluded.packages <> '[]', excluded.packages, patches.packages),
+	build               = iif(excluded.build <> '', excluded.build, patches.build),
+	release_id          = iif(excluded.release_id <> '', excluded.release_id, patches.release_id)`,
 		p.ID, p.Vendor, p.Product, p.Version, nullIfEmpty(p.Released), p.Classification,
-		reboot, p.URL, nullIfEmpty(p.AdvisoryID), pageURL)
+		optionalBool(p.RebootRequired), p.URL, nullIfEmpty(p.AdvisoryID), pageURL,
+		p.Severity, optionalBool(p.VMRestartRequired), supersedes, packages, p.Build, p.Release)
 	if err != nil {
 		return fmt.Errorf("upsert: %w", err)
 	}
 	return nil
+}
+
+// optionalBool maps an unknown (nil) flag to SQL NULL.
+func optionalBool(b *bool) any {
+	if b == nil {
+		return nil
+	}
+	return *b
 }
 
 // putFixes replaces the fixes owned by pageURL with fixes.
@@ -270,6 +290,16 @@ ON CONFLICT (id) DO UPDATE SET
 		if _, err := tx.ExecContext(ctx,
 			`INSERT OR IGNORE INTO fix_patches (fix_id, patch_id) VALUES (?, ?)`, f.ID, p); err != nil {
 			return fmt.Errorf("link patch %s: %w", p, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM fix_remedies WHERE fix_id = ?`, f.ID); err != nil {
+		return fmt.Errorf("clear remedies: %w", err)
+	}
+	for i, r := range f.Remedies {
+		if _, err := tx.ExecContext(ctx, `
+INSERT INTO fix_remedies (fix_id, seq, product, version, platform, status, patch_id, fixed_version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, f.ID, i+1, r.Product, r.Version, r.Platform, r.Status, r.PatchID, r.FixedVersion); err != nil {
+			return fmt.Errorf("remedy %d: %w", i+1, err)
 		}
 	}
 	return nil

@@ -610,3 +610,57 @@ func TestRunLedger(t *testing.T) {
 		t.Errorf("Counts runs=%d run_errors=%d, want 1 and 1", c["runs"], c["run_errors"])
 	}
 }
+
+func TestSavePatchDetailsAndRemedies(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	kb := Document{URL: "http://kb.vmware.com/kb/1002424", Source: "vmware", Status: 200, ContentType: "text/html", Body: []byte("kb")}
+	res := normalize.Result{
+		Patches: []normalize.Patch{{
+			ID: "ESX-1002424", Vendor: "vmware", Product: "ESX", Version: "3.0.2", Released: "2007-11-15",
+			Classification: "Critical", RebootRequired: ptr(true), VMRestartRequired: ptr(true),
+			Supersedes: []string{"ESX-1001907"}, Packages: []string{"VMware-esx-vmkernel", "VMware-esx-vmx", "VMware-esx-apps"},
+			Build: "61618", Release: "", Severity: "Critical",
+		}},
+		Fixes: []normalize.Fix{{
+			ID: "ESX-1002424/1", PatchIDs: []string{"ESX-1002424"}, Vendor: "vmware", Product: "ESX",
+			Component: "vmkernel", Category: normalize.VMM, Rule: "vmware-vmkernel", Evidence: "VMware-esx-vmkernel",
+			Remedies: []normalize.Remedy{
+				{Product: "ESX", Version: "3.0.2", Platform: "any", Status: normalize.RemedyFixed, PatchID: "ESX-1002424"},
+				{Product: "Workstation", Version: "6.x", Platform: "any", Status: normalize.RemedyNotAffected},
+			},
+		}},
+	}
+	if err := s.SavePage(ctx, kb, res); err != nil {
+		t.Fatal(err)
+	}
+	got := query(t, s.DB(), `SELECT severity, vm_restart_required, supersedes, packages, build, release_id FROM patches`)
+	want := [][]any{{"Critical", 1, `["ESX-1001907"]`, `["VMware-esx-vmkernel","VMware-esx-vmx","VMware-esx-apps"]`, "61618", ""}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("patch details (-want +got):\n%s", diff)
+	}
+	rem := query(t, s.DB(), `SELECT seq, product, version, platform, status, patch_id FROM fix_remedies ORDER BY seq`)
+	wantRem := [][]any{{1, "ESX", "3.0.2", "any", "fixed", "ESX-1002424"}, {2, "Workstation", "6.x", "any", "not-affected", ""}}
+	if diff := cmp.Diff(wantRem, rem); diff != "" {
+		t.Errorf("remedies (-want +got):\n%s", diff)
+	}
+
+	// A later page that knows less keeps what was known; a re-parse with
+	// one remedy replaces the remedy rows.
+	res.Patches[0] = normalize.Patch{ID: "ESX-1002424", Vendor: "vmware", Released: "2007-11-15"}
+	res.Fixes[0].Remedies = res.Fixes[0].Remedies[:1]
+	if err := s.SavePage(ctx, kb, res); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, query(t, s.DB(), `SELECT severity, vm_restart_required, supersedes, packages, build, release_id FROM patches`)); diff != "" {
+		t.Errorf("patch details after a sparser page (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantRem[:1], query(t, s.DB(), `SELECT seq, product, version, platform, status, patch_id FROM fix_remedies ORDER BY seq`)); diff != "" {
+		t.Errorf("remedies after re-parse (-want +got):\n%s", diff)
+	}
+
+	res.Fixes[0].Remedies[0].Status = "fixed-ish"
+	if err := s.SavePage(ctx, kb, res); err == nil || !strings.Contains(err.Error(), `unknown status "fixed-ish"`) {
+		t.Errorf("bad remedy status: err = %v", err)
+	}
+}

@@ -65,7 +65,7 @@ func recordedAdvisories(t *testing.T, dir string) int {
 // exact records, then harvests again and expects nothing to change.
 func TestHarvestFixturesEndToEnd(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "pw.db")
-	code, _, errs := runCmd(t, "harvest", "--db", db, "--replay", fixtures, "--quiet")
+	code, _, errs := runCmd(t, "harvest", "--db", db, "--replay", fixtures, "--quiet", "--source", "xen")
 	if code != 0 {
 		t.Fatalf("harvest exit %d:\n%s", code, errs)
 	}
@@ -119,7 +119,7 @@ func TestHarvestFixturesEndToEnd(t *testing.T) {
 		}
 	}
 
-	code, _, errs = runCmd(t, "harvest", "--db", db, "--replay", fixtures, "--quiet")
+	code, _, errs = runCmd(t, "harvest", "--db", db, "--replay", fixtures, "--quiet", "--source", "xen")
 	if code != 0 {
 		t.Fatalf("second harvest exit %d:\n%s", code, errs)
 	}
@@ -163,7 +163,7 @@ func copyTree(t *testing.T, from, to string) {
 // every other page is stored, and the broken pages' earlier records stay.
 func TestHarvestBadPagesKeepsGoodData(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "pw.db")
-	if code, _, errs := runCmd(t, "harvest", "--db", db, "--replay", fixtures, "--quiet"); code != 0 {
+	if code, _, errs := runCmd(t, "harvest", "--db", db, "--replay", fixtures, "--quiet", "--source", "xen"); code != 0 {
 		t.Fatalf("good harvest exit %d: %s", code, errs)
 	}
 	before := tableCounts(t, db)
@@ -187,7 +187,7 @@ func TestHarvestBadPagesKeepsGoodData(t *testing.T) {
 		t.Fatal(err) // missing from the replay dir
 	}
 
-	code, _, errs := runCmd(t, "harvest", "--db", db, "--replay", dir, "--quiet")
+	code, _, errs := runCmd(t, "harvest", "--db", db, "--replay", dir, "--quiet", "--source", "xen")
 	if code != 1 {
 		t.Fatalf("harvest with broken pages exit %d, want 1:\n%s", code, errs)
 	}
