@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gocolly/colly/v2"
@@ -29,8 +30,9 @@ type Config struct {
 	// the network; RecordDir fetches live and writes what it gets there.
 	ReplayDir string
 	RecordDir string
-	// Delay is the pause after each request to one host (default 1s, so
-	// at most one request a second per host; 0 when replaying).
+	// Delay is the pause after each request to one host: 0 means the
+	// default, 1s (at most one request a second per host); a negative
+	// value means no pause. Replaying never pauses.
 	Delay time.Duration
 	// Parallel is how many requests may be in flight at once across all
 	// hosts (default 2); one host never gets more than one at a time.
@@ -39,12 +41,16 @@ type Config struct {
 	Timeout time.Duration
 	// MaxBodyBytes fails a page larger than this instead of truncating it.
 	MaxBodyBytes int64
-	// Retries is how many times a 429, a 5xx or a network error is retried.
+	// Retries is how many times a 429, a 5xx or a network error is
+	// retried: 0 means the default, 3; a negative value means never.
 	Retries      int
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
 	// Logger receives retry and error messages; nil discards them.
 	Logger *slog.Logger
+	// Mirrors sends requests for a host to another base URL while keeping
+	// the canonical URL everywhere else (--mirror HOST=BASEURL).
+	Mirrors map[string]*url.URL
 	// Base is the transport under everything (tests use it to point at a
 	// local server); nil means the standard one, which honours the proxy
 	// environment variables.
@@ -53,7 +59,10 @@ type Config struct {
 
 // Defaults fills every unset field with its default.
 func (c Config) Defaults() Config {
-	if c.Delay == 0 && c.ReplayDir == "" {
+	switch {
+	case c.ReplayDir != "" || c.Delay < 0:
+		c.Delay = 0
+	case c.Delay == 0:
 		c.Delay = time.Second
 	}
 	if c.Parallel <= 0 {
@@ -65,14 +74,17 @@ func (c Config) Defaults() Config {
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 32 << 20
 	}
-	if c.Retries == 0 {
+	switch {
+	case c.Retries < 0:
+		c.Retries = 0
+	case c.Retries == 0:
 		c.Retries = 3
-	}
-	if c.RetryWaitMin <= 0 {
-		c.RetryWaitMin = time.Second
 	}
 	if c.RetryWaitMax <= 0 {
 		c.RetryWaitMax = 30 * time.Second
+	}
+	if c.RetryWaitMin <= 0 {
+		c.RetryWaitMin = min(time.Second, c.RetryWaitMax)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -89,7 +101,7 @@ type Fetcher struct {
 
 // NewFetcher checks the configuration and assembles the transport chain:
 // in-flight cap → charset conversion → retries → (record) → size limit →
-// network or replay directory.
+// (mirror) → network, or the replay directory.
 func NewFetcher(cfg Config) (*Fetcher, error) {
 	cfg = cfg.Defaults()
 	if cfg.ReplayDir != "" && cfg.RecordDir != "" {
@@ -103,6 +115,12 @@ func NewFetcher(cfg Config) (*Fetcher, error) {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.Proxy = http.ProxyFromEnvironment
 		base = t
+	}
+	if len(cfg.Mirrors) > 0 {
+		if cfg.ReplayDir != "" {
+			return nil, errors.New("--mirror and --replay cannot be used together")
+		}
+		base = mirrorTransport{mirrors: cfg.Mirrors, next: base}
 	}
 	var rt http.RoundTripper = limitTransport{max: cfg.MaxBodyBytes, next: base}
 	if cfg.RecordDir != "" {

@@ -2,6 +2,8 @@ package scrapers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -73,6 +75,18 @@ func (m *memSink) SavePage(_ context.Context, f Fetched, res normalize.Result) e
 	m.pages[f.URL] = res
 	m.fetched[f.URL] = f
 	return nil
+}
+
+func (m *memSink) State(_ context.Context, u string) (PageState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f, ok := m.fetched[u]
+	if !ok {
+		return PageState{}, nil
+	}
+	sum := sha256.Sum256(f.Body)
+	return PageState{Known: true, SHA256: hex.EncodeToString(sum[:]), ETag: f.ETag, LastModified: f.LastModified,
+		LastFetched: f.FetchedAt, Links: f.Links, Records: len(m.pages[u].Advisories)}, nil
 }
 
 func (m *memSink) SaveUnparsed(_ context.Context, f Fetched) error {

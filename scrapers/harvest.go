@@ -2,9 +2,12 @@ package scrapers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -16,18 +19,40 @@ import (
 
 // Fetched is one page as it came off the wire, for the store's raw archive.
 type Fetched struct {
-	Source      string
-	URL         string
-	Status      int
-	ContentType string
-	Body        []byte
-	FetchedAt   time.Time
+	Source       string
+	URL          string
+	Status       int
+	ContentType  string
+	Body         []byte
+	FetchedAt    time.Time
+	ETag         string
+	LastModified string
+	// Links are the URLs the page led to; ParseError is why it did not
+	// parse (empty when it did).
+	Links      []string
+	ParseError string
+}
+
+// PageState is what the sink remembers of a URL from its latest fetch.
+type PageState struct {
+	Known        bool
+	SHA256       string
+	ETag         string
+	LastModified string
+	LastFetched  time.Time
+	Links        []string
+	ParseError   string
+	// Records counts the records last stored from this URL; a page that
+	// had records and now yields none has changed layout.
+	Records int
 }
 
 // Sink receives the harvest's pages. SavePage must write a page and its
 // records atomically; SaveUnparsed keeps a page whose parse failed, so it
-// can be re-parsed after a fix without fetching it again.
+// can be re-parsed after a fix without fetching it again, and leaves the
+// records stored earlier untouched.
 type Sink interface {
+	State(ctx context.Context, url string) (PageState, error)
 	SavePage(ctx context.Context, f Fetched, res normalize.Result) error
 	SaveUnparsed(ctx context.Context, f Fetched) error
 }
@@ -49,24 +74,46 @@ func (e PageError) Error() string {
 
 func (e PageError) Unwrap() error { return e.Err }
 
+// ErrLayoutDrift marks a page that used to yield records and now fails to
+// parse or yields nothing: its earlier records are kept and the run fails.
+var ErrLayoutDrift = errors.New("layout drift")
+
 // Report says what one source's harvest did.
 type Report struct {
 	Source     string
-	Pages      int // pages fetched, parsed and stored
-	Failed     int // pages that failed at any step
-	Advisories int
-	Patches    int
-	Fixes      int
-	Errors     []PageError
+	StartedAt  time.Time
+	FinishedAt time.Time
+	// Pages were stored: New were never seen before, Changed differ from
+	// the stored copy. Unchanged were not modified (304, same body, or
+	// fetched within the revisit age) and nothing was written for them.
+	Pages, New, Changed, Unchanged int
+	// Failed pages could not be fetched, parsed or stored.
+	Failed int
+	// What went on the wire, by outcome.
+	HTTP2xx, HTTP304, HTTP4xx, HTTP5xx, NetErrors int
+	Advisories, Patches, Fixes                    int
+	Errors                                        []PageError
+}
+
+// Requests is how many requests reached a server or failed on the way.
+func (r Report) Requests() int {
+	return r.HTTP2xx + r.HTTP304 + r.HTTP4xx + r.HTTP5xx + r.NetErrors
 }
 
 // Harvester runs sources through a Fetcher into a Sink.
 type Harvester struct {
 	Fetcher *Fetcher
 	Sink    Sink
+	// Revisit is how long a detail page fetched earlier is trusted without
+	// asking the server again; 0 asks (conditionally) every time. Seeds,
+	// the index pages, are always fetched.
+	Revisit time.Duration
 	// Now stamps fetched pages; tests fix it.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Progress, if set, is called after every page with the reports so
+	// far, for a progress display.
+	Progress func(Report)
 }
 
 // Run harvests every source, concurrently, and returns one report per
@@ -86,87 +133,232 @@ func (h *Harvester) Run(ctx context.Context, sources []Source) []Report {
 	return reports
 }
 
-func (h *Harvester) runSource(ctx context.Context, src Source) Report {
-	log := h.logger().With("source", src.Name())
-	rep := &Report{Source: src.Name()}
-	var mu sync.Mutex
-	fail := func(u string, status int, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		rep.Failed++
-		rep.Errors = append(rep.Errors, PageError{Source: src.Name(), URL: u, Status: status, Err: err})
-		log.Warn("page failed", "url", u, "status", status, "err", err)
-	}
+// sourceRun is the state of one source's harvest, shared by colly's
+// callbacks.
+type sourceRun struct {
+	h     *Harvester
+	ctx   context.Context
+	src   Source
+	c     *colly.Collector
+	log   *slog.Logger
+	seeds map[string]bool
 
+	mu  sync.Mutex
+	rep Report
+}
+
+func (h *Harvester) runSource(ctx context.Context, src Source) Report {
+	r := &sourceRun{
+		h: h, ctx: ctx, src: src,
+		log:   h.logger().With("source", src.Name()),
+		seeds: map[string]bool{},
+		rep:   Report{Source: src.Name(), StartedAt: h.now().UTC()},
+	}
 	c, err := h.Fetcher.Collector(ctx, src.Domains())
 	if err != nil {
-		fail("", 0, err)
-		return *rep
+		r.fail("", 0, err)
+		return r.finish()
 	}
-	visit := func(from *colly.Request, u string) {
-		var err error
-		if from != nil {
-			err = from.Visit(u)
-		} else {
-			err = c.Visit(u)
-		}
-		var already *colly.AlreadyVisitedError
-		switch {
-		case err == nil, errors.As(err, &already):
-		case errors.Is(err, colly.ErrRobotsTxtBlocked):
-			fail(u, 0, fmt.Errorf("disallowed by robots.txt"))
-		case errors.Is(err, colly.ErrForbiddenDomain):
-			fail(u, 0, fmt.Errorf("host not among the source's domains %v", src.Domains()))
-		default:
-			fail(u, 0, err)
-		}
+	r.c = c
+	c.OnRequest(r.onRequest)
+	c.OnResponse(r.onResponse)
+	c.OnError(r.onError)
+	for _, seed := range src.Seeds() {
+		r.seeds[canonical(seed)] = true
 	}
+	for _, seed := range src.Seeds() {
+		r.visit(seed)
+	}
+	c.Wait()
+	return r.finish()
+}
 
-	c.OnError(func(r *colly.Response, err error) {
-		fail(r.Request.URL.String(), r.StatusCode, err)
-	})
-	c.OnResponse(func(r *colly.Response) {
-		f := Fetched{
-			Source:      src.Name(),
-			URL:         r.Request.URL.String(),
-			Status:      r.StatusCode,
-			ContentType: r.Headers.Get("Content-Type"),
-			Body:        r.Body,
-			FetchedAt:   h.now().UTC(),
+func (r *sourceRun) finish() Report {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rep.FinishedAt = r.h.now().UTC()
+	r.log.Info("source done", "stored", r.rep.Pages, "new", r.rep.New, "changed", r.rep.Changed,
+		"unchanged", r.rep.Unchanged, "failed", r.rep.Failed)
+	return r.rep
+}
+
+// canonical is how colly spells a URL, so seeds can be recognised in
+// callbacks.
+func canonical(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	return p.String()
+}
+
+// Keys of what onRequest remembers in a request's colly context.
+const (
+	stateKey = "patchwatch.state"
+	urlKey   = "patchwatch.url"
+)
+
+// onRequest decides, for a detail page, whether to ask at all (not within
+// the revisit age) and makes the request conditional on what is stored.
+func (r *sourceRun) onRequest(req *colly.Request) {
+	u := req.URL.String()
+	st, err := r.h.Sink.State(r.ctx, u)
+	if err != nil {
+		r.fail(u, 0, err)
+		req.Abort()
+		return
+	}
+	req.Ctx.Put(stateKey, st)
+	req.Ctx.Put(urlKey, u)
+	if r.seeds[u] || !st.Known || st.ParseError != "" {
+		return
+	}
+	if r.h.Revisit > 0 && r.h.now().Sub(st.LastFetched) < r.h.Revisit {
+		r.count(func(rep *Report) { rep.Unchanged++ })
+		req.Abort()
+		r.follow(st.Links)
+		return
+	}
+	if st.ETag != "" {
+		req.Headers.Set("If-None-Match", st.ETag)
+	}
+	if st.LastModified != "" {
+		req.Headers.Set("If-Modified-Since", st.LastModified)
+	}
+}
+
+func stateOf(ctx *colly.Context) PageState {
+	st, _ := ctx.GetAny(stateKey).(PageState)
+	return st
+}
+
+// requestedURL is the URL the harvest asked for. After a redirect colly's
+// request carries the final URL; the ledger and the store keep the one the
+// source listed, so a page has one name from run to run.
+func requestedURL(resp *colly.Response) string {
+	if u, ok := resp.Ctx.GetAny(urlKey).(string); ok {
+		return u
+	}
+	return resp.Request.URL.String()
+}
+
+func (r *sourceRun) onError(resp *colly.Response, err error) {
+	u := requestedURL(resp)
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		r.count(func(rep *Report) { rep.HTTP304++; rep.Unchanged++ })
+		r.follow(stateOf(resp.Ctx).Links)
+		return
+	case resp.StatusCode >= 500:
+		r.count(func(rep *Report) { rep.HTTP5xx++ })
+	case resp.StatusCode >= 400:
+		r.count(func(rep *Report) { rep.HTTP4xx++ })
+	case resp.StatusCode >= 300:
+		err = fmt.Errorf("gave up following redirects (last answer %d %s to %s)", resp.StatusCode, err, resp.Headers.Get("Location"))
+	case resp.StatusCode == 0:
+		r.count(func(rep *Report) { rep.NetErrors++ })
+	}
+	r.fail(u, resp.StatusCode, err)
+}
+
+func (r *sourceRun) onResponse(resp *colly.Response) {
+	r.count(func(rep *Report) { rep.HTTP2xx++ })
+	st := stateOf(resp.Ctx)
+	sum := sha256.Sum256(resp.Body)
+	f := Fetched{
+		Source:       r.src.Name(),
+		URL:          requestedURL(resp),
+		Status:       resp.StatusCode,
+		ContentType:  resp.Headers.Get("Content-Type"),
+		Body:         resp.Body,
+		FetchedAt:    r.h.now().UTC(),
+		ETag:         resp.Headers.Get("ETag"),
+		LastModified: resp.Headers.Get("Last-Modified"),
+	}
+	if st.Known && st.ParseError == "" && st.SHA256 == hex.EncodeToString(sum[:]) {
+		// Same body as stored: nothing to parse or write.
+		r.count(func(rep *Report) { rep.Unchanged++ })
+		r.follow(st.Links)
+		return
+	}
+	parsed, err := r.src.Parse(Page{URL: resp.Request.URL, ContentType: f.ContentType, Body: resp.Body})
+	if err == nil {
+		err = parsed.Validate()
+	}
+	if err == nil && parsed.Empty() && len(parsed.Follow) == 0 && st.Records > 0 {
+		err = fmt.Errorf("page yields no records, %d were stored from it before", st.Records)
+	}
+	if err != nil {
+		if st.Records > 0 {
+			err = fmt.Errorf("%w: %w (earlier records kept)", ErrLayoutDrift, err)
 		}
-		parsed, err := src.Parse(Page{URL: r.Request.URL, ContentType: f.ContentType, Body: r.Body})
-		if err == nil {
-			err = parsed.Validate()
+		f.ParseError = err.Error()
+		if serr := r.h.Sink.SaveUnparsed(r.ctx, f); serr != nil {
+			err = errors.Join(err, serr)
 		}
-		if err != nil {
-			if serr := h.Sink.SaveUnparsed(ctx, f); serr != nil {
-				err = errors.Join(err, serr)
-			}
-			fail(f.URL, f.Status, fmt.Errorf("parse: %w", err))
-			return
-		}
-		if err := h.Sink.SavePage(ctx, f, parsed.Result); err != nil {
-			fail(f.URL, f.Status, fmt.Errorf("store: %w", err))
-			return
-		}
-		mu.Lock()
+		r.fail(f.URL, f.Status, fmt.Errorf("parse: %w", err))
+		return
+	}
+	f.Links = parsed.Follow
+	if err := r.h.Sink.SavePage(r.ctx, f, parsed.Result); err != nil {
+		r.fail(f.URL, f.Status, fmt.Errorf("store: %w", err))
+		return
+	}
+	r.count(func(rep *Report) {
 		rep.Pages++
+		if st.Known {
+			rep.Changed++
+		} else {
+			rep.New++
+		}
 		rep.Advisories += len(parsed.Advisories)
 		rep.Patches += len(parsed.Patches)
 		rep.Fixes += len(parsed.Fixes)
-		mu.Unlock()
-		log.Debug("page stored", "url", f.URL, "advisories", len(parsed.Advisories), "fixes", len(parsed.Fixes))
-		for _, next := range parsed.Follow {
-			visit(r.Request, next)
-		}
 	})
+	r.log.Debug("page stored", "url", f.URL, "advisories", len(parsed.Advisories), "fixes", len(parsed.Fixes))
+	r.follow(parsed.Follow)
+}
 
-	for _, seed := range src.Seeds() {
-		visit(nil, seed)
+func (r *sourceRun) follow(links []string) {
+	for _, next := range links {
+		r.visit(next)
 	}
-	c.Wait()
-	log.Info("source done", "pages", rep.Pages, "failed", rep.Failed)
-	return *rep
+}
+
+// visit queues u with a fresh colly context (a child visit would share its
+// parent's, and each request keeps its own page state there); refusals that
+// happen before any request (robots.txt, a foreign domain) are page
+// failures too.
+func (r *sourceRun) visit(u string) {
+	err := r.c.Visit(u)
+	var already *colly.AlreadyVisitedError
+	switch {
+	case err == nil, errors.As(err, &already):
+	case errors.Is(err, colly.ErrRobotsTxtBlocked):
+		r.fail(u, 0, errors.New("disallowed by robots.txt"))
+	case errors.Is(err, colly.ErrForbiddenDomain):
+		r.fail(u, 0, fmt.Errorf("host not among the source's domains %v", r.src.Domains()))
+	default:
+		r.fail(u, 0, err)
+	}
+}
+
+func (r *sourceRun) count(f func(*Report)) {
+	r.mu.Lock()
+	f(&r.rep)
+	rep := r.rep
+	r.mu.Unlock()
+	if r.h.Progress != nil {
+		r.h.Progress(rep)
+	}
+}
+
+func (r *sourceRun) fail(u string, status int, err error) {
+	r.count(func(rep *Report) {
+		rep.Failed++
+		rep.Errors = append(rep.Errors, PageError{Source: r.src.Name(), URL: u, Status: status, Err: err})
+	})
+	r.log.Warn("page failed", "url", u, "status", status, "err", err)
 }
 
 func (h *Harvester) now() time.Time {

@@ -271,3 +271,42 @@ func (b *slotBody) Close() error {
 	}
 	return b.ReadCloser.Close()
 }
+
+// mirrorTransport sends requests for some hosts to a mirror (a local copy,
+// or a test server on loopback) while everything above it, colly's domain
+// checks and the stored URLs included, keeps the canonical URL.
+type mirrorTransport struct {
+	mirrors map[string]*url.URL
+	next    http.RoundTripper
+}
+
+func (t mirrorTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	m, ok := t.mirrors[req.URL.Host]
+	if !ok {
+		return t.next.RoundTrip(req)
+	}
+	out := req.Clone(req.Context())
+	out.URL.Scheme = m.Scheme
+	out.URL.Host = m.Host
+	out.URL.Path = strings.TrimSuffix(m.Path, "/") + req.URL.Path
+	out.URL.RawPath = ""
+	out.Host = m.Host
+	resp, err := t.next.RoundTrip(out)
+	if resp != nil {
+		resp.Request = req
+	}
+	return resp, err
+}
+
+// ParseMirror reads a --mirror value, HOST=BASEURL.
+func ParseMirror(v string) (string, *url.URL, error) {
+	host, base, ok := strings.Cut(v, "=")
+	if !ok || host == "" || base == "" {
+		return "", nil, fmt.Errorf("--mirror %q: want HOST=BASEURL", v)
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", nil, fmt.Errorf("--mirror %q: %q is not an http(s) base URL", v, base)
+	}
+	return host, u, nil
+}

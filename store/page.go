@@ -23,6 +23,15 @@ type Document struct {
 	Status      int // HTTP status
 	ContentType string
 	Body        []byte
+	// ETag and LastModified are the server's validators, sent back on the
+	// next request so an unchanged page costs a 304.
+	ETag         string
+	LastModified string
+	// Links are the URLs the page led to, kept so an unchanged page need
+	// not be parsed again to find them.
+	Links []string
+	// ParseError is why the page did not parse, empty when it did.
+	ParseError string
 }
 
 // SaveDocument stores only the raw page. The harvester uses it when parsing
@@ -94,25 +103,37 @@ func (s *Store) SavePage(ctx context.Context, doc Document, res normalize.Result
 }
 
 // putDocument inserts doc, or, when the same URL with the same body is
-// already stored, only widens its fetch-time range.
+// already stored, widens its fetch-time range and refreshes what the latest
+// fetch said (validators, links, parse error). Bodies are stored gzipped;
+// the sha256 is of the uncompressed body.
 func (s *Store) putDocument(ctx context.Context, tx *sql.Tx, doc Document) error {
 	at := doc.FetchedAt
 	if at.IsZero() {
 		at = s.Now()
 	}
 	fetched := formatTime(at)
-	body := doc.Body
-	if body == nil {
-		body = []byte{}
+	sum := sha256.Sum256(doc.Body)
+	packed, err := compress(doc.Body)
+	if err != nil {
+		return fmt.Errorf("compress body: %w", err)
 	}
-	sum := sha256.Sum256(body)
-	_, err := tx.ExecContext(ctx, `
-INSERT INTO documents (url, source, first_fetched_at, last_fetched_at, status, content_type, sha256, body)
-VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7)
+	links, err := jsonList(doc.Links)
+	if err != nil {
+		return fmt.Errorf("encode links: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `
+INSERT INTO documents (url, source, first_fetched_at, last_fetched_at, status, content_type, sha256, body,
+	etag, last_modified, links, parse_error, body_encoding)
+VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'gzip')
 ON CONFLICT (url, sha256) DO UPDATE SET
 	first_fetched_at = min(documents.first_fetched_at, excluded.first_fetched_at),
-	last_fetched_at  = max(documents.last_fetched_at, excluded.last_fetched_at)`,
-		doc.URL, doc.Source, fetched, doc.Status, doc.ContentType, hex.EncodeToString(sum[:]), body)
+	last_fetched_at  = max(documents.last_fetched_at, excluded.last_fetched_at),
+	etag             = iif(excluded.etag <> '', excluded.etag, documents.etag),
+	last_modified    = iif(excluded.last_modified <> '', excluded.last_modified, documents.last_modified),
+	links            = excluded.links,
+	parse_error      = excluded.parse_error`,
+		doc.URL, doc.Source, fetched, doc.Status, doc.ContentType, hex.EncodeToString(sum[:]), packed,
+		doc.ETag, doc.LastModified, links, doc.ParseError)
 	if err != nil {
 		return fmt.Errorf("store document: %w", err)
 	}

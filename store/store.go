@@ -249,7 +249,7 @@ func (s *Store) applyMigration(ctx context.Context, m migration) error {
 // dataTables are the tables Counts reports, in schema order.
 var dataTables = []string{
 	"documents", "advisories", "advisory_cves", "patches",
-	"fixes", "fix_cves", "fix_patches", "fix_remedies", "runs", "run_errors",
+	"fixes", "fix_cves", "fix_patches", "fix_remedies", "runs", "run_sources", "run_errors",
 }
 
 // Counts returns the row count of every data table, keyed by table name.

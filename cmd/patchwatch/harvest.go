@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -14,61 +15,96 @@ import (
 
 func runHarvest(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "harvest", "[flags]",
-		`Fetch every source's index and detail pages, parse them and store the records
-and the raw pages. A page that fails is recorded and skipped; the others go on.
+		`Fetch every source's index pages and the detail pages they list, parse them and
+store the records and the raw pages. A page that fails is recorded in the run
+ledger and skipped; the other pages and sources go on. Only one harvest may
+write to a database at a time.
+
+Index pages are always fetched. A detail page fetched within --revisit is not
+asked for again; an older one is asked for conditionally (ETag /
+Last-Modified), and a 304 or an identical body writes nothing.
 
 Examples:
   patchwatch harvest --replay fixtures          # from the recorded pages, no network
   patchwatch harvest --source xen               # live, politely
-  patchwatch harvest --record /tmp/pages        # live, and save every page fetched`)
+  patchwatch harvest --record /tmp/pages        # live, and save every page fetched
+  patchwatch harvest --mirror xenbits.xen.org=http://127.0.0.1:8080`)
 	db := dbFlag(e, fs)
-	var sourceNames listFlag
+	var sourceNames, mirrors listFlag
 	fs.Var(&sourceNames, "source", "harvest only this source `name` (repeatable; default all; see 'patchwatch sources')")
+	fs.Var(&mirrors, "mirror", "send requests for HOST to BASEURL, storing canonical URLs (`HOST=BASEURL`, repeatable)")
 	replay := fs.String("replay", "", "serve every request from recorded pages in `dir` (laid out like wget -x); never touches the network")
 	record := fs.String("record", "", "fetch live and write every page to `dir` in the replay layout")
+	revisit := fs.Duration("revisit", 7*24*time.Hour, "trust a detail page fetched within this long without asking again (0: always ask)")
+	wait := fs.Duration("wait", 0, "if another harvest holds the database, wait this long for it instead of exiting 2")
 	delay := fs.Duration("delay", time.Second, "pause after each request to one host (live only)")
 	parallel := fs.Int("parallel", 2, "requests in flight at once across hosts")
 	timeout := fs.Duration("timeout", 2*time.Minute, "limit for one page, retries included")
 	maxBody := fs.Int64("max-body", 32<<20, "fail a page larger than this many `bytes`")
+	retries := fs.Int("retries", 3, "retry a 429, a 5xx or a network error this many times")
+	retryWait := fs.Duration("retry-wait", 30*time.Second, "longest wait before a retry, Retry-After included")
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
-	quiet := fs.Bool("quiet", false, "log only warnings and errors")
+	quiet := fs.Bool("quiet", false, "log only warnings and errors, and show no progress")
 	verbose := fs.Bool("v", false, "log every page")
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "patchwatch harvest: unexpected arguments %q\n", fs.Args())
+	fail := func(err error) int {
+		fmt.Fprintln(e.stderr, "patchwatch harvest:", err)
 		return exitFatal
+	}
+	if fs.NArg() > 0 {
+		return fail(fmt.Errorf("unexpected arguments %q", fs.Args()))
 	}
 	log, err := newLogger(e.stderr, *logFormat, *quiet, *verbose)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "patchwatch harvest:", err)
-		return exitFatal
+		return fail(err)
 	}
 	sources, err := pickSources(sourceNames)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "patchwatch harvest:", err)
-		return exitFatal
+		return fail(err)
 	}
 	cfg := scrapers.Config{
 		ReplayDir: *replay, RecordDir: *record,
 		Parallel: *parallel, Timeout: *timeout, MaxBodyBytes: *maxBody,
 		Logger: log,
 	}
-	if *replay == "" {
-		cfg.Delay = *delay
+	cfg.Delay, cfg.Retries, cfg.RetryWaitMax = *delay, *retries, *retryWait
+	if *delay == 0 {
+		cfg.Delay = -1 // Config's zero means the default; the flag's 0 means none
+	}
+	if *retries == 0 {
+		cfg.Retries = -1
+	}
+	for _, m := range mirrors {
+		host, base, err := scrapers.ParseMirror(m)
+		if err != nil {
+			return fail(err)
+		}
+		if cfg.Mirrors == nil {
+			cfg.Mirrors = map[string]*url.URL{}
+		}
+		cfg.Mirrors[host] = base
 	}
 	fetcher, err := scrapers.NewFetcher(cfg)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "patchwatch harvest:", err)
-		return exitFatal
+		return fail(err)
 	}
+	lock, err := store.AcquireLock(ctx, *db, *wait)
+	if err != nil {
+		return fail(err)
+	}
+	defer lock.Release()
 	st, err := store.Open(*db)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "patchwatch harvest:", err)
-		return exitFatal
+		return fail(err)
 	}
 	defer st.Close()
+	if n, err := st.AbortStaleRuns(ctx); err != nil {
+		return fail(err)
+	} else if n > 0 {
+		log.Warn("closed runs left open by an interrupted harvest", "runs", n)
+	}
 
 	names := make([]string, len(sources))
 	for i, s := range sources {
@@ -76,45 +112,69 @@ Examples:
 	}
 	runID, err := st.StartRun(ctx, names)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "patchwatch harvest:", err)
-		return exitFatal
+		return fail(err)
 	}
-	h := &scrapers.Harvester{Fetcher: fetcher, Sink: sink{st}, Logger: log}
+	h := &scrapers.Harvester{Fetcher: fetcher, Sink: sink{st}, Logger: log, Revisit: *revisit}
+	if !*quiet {
+		h.Progress = newProgress(e.stderr).update
+	}
 	reports := h.Run(ctx, sources)
+	if h.Progress != nil {
+		fmt.Fprint(e.stderr, clearLine(e.stderr))
+	}
 
+	// The ledger is written even when the run was interrupted by a signal.
+	ledger := context.WithoutCancel(ctx)
 	var stats store.RunStats
 	for _, r := range reports {
-		stats.Pages += r.Pages
+		stats.Pages += r.Pages + r.Unchanged
 		stats.Failed += r.Failed
 		for _, pe := range r.Errors {
 			msg := pe.Err.Error()
 			if pe.Status != 0 {
 				msg = fmt.Sprintf("HTTP %d: %s", pe.Status, msg)
 			}
-			if err := st.RecordError(ctx, runID, pe.Source, pe.URL, msg); err != nil {
+			if err := st.RecordError(ledger, runID, pe.Source, pe.URL, msg); err != nil {
 				log.Error("cannot record page error", "url", pe.URL, "err", err)
 			}
 		}
+		if err := st.FinishSource(ledger, runID, sourceRun(r)); err != nil {
+			log.Error("cannot record source result", "source", r.Source, "err", err)
+		}
 	}
-	status := "ok"
-	switch {
-	case stats.Pages == 0 && stats.Failed > 0:
-		status = "failed"
-	case stats.Failed > 0:
-		status = "partial"
-	}
+	status := runStatus(stats.Pages, stats.Failed)
 	if ctx.Err() != nil {
 		status = "failed"
 	}
-	if err := st.FinishRun(context.WithoutCancel(ctx), runID, status, stats); err != nil {
-		fmt.Fprintln(e.stderr, "patchwatch harvest:", err)
-		return exitFatal
+	if err := st.FinishRun(ledger, runID, status, stats); err != nil {
+		return fail(err)
 	}
-	printSummary(ctx, e, st, *db, reports)
+	printSummary(ledger, e, st, *db, reports)
 	if status != "ok" {
 		return exitPartial
 	}
 	return exitOK
+}
+
+// runStatus is ok when nothing failed, failed when nothing succeeded, and
+// partial in between.
+func runStatus(done, failed int) string {
+	switch {
+	case failed == 0:
+		return "ok"
+	case done == 0:
+		return "failed"
+	}
+	return "partial"
+}
+
+func sourceRun(r scrapers.Report) store.SourceRun {
+	return store.SourceRun{
+		Source: r.Source, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
+		Status:   runStatus(r.Pages+r.Unchanged, r.Failed),
+		Requests: r.Requests(), HTTP2xx: r.HTTP2xx, HTTP304: r.HTTP304, HTTP4xx: r.HTTP4xx, HTTP5xx: r.HTTP5xx,
+		NetErrors: r.NetErrors, New: r.New, Changed: r.Changed, Unchanged: r.Unchanged, Failed: r.Failed,
+	}
 }
 
 // pickSources resolves --source names; none means every source.
@@ -137,8 +197,8 @@ func pickSources(names []string) ([]scrapers.Source, error) {
 // and what the database now holds.
 func printSummary(ctx context.Context, e *env, st *store.Store, db string, reports []scrapers.Report) {
 	for _, r := range reports {
-		fmt.Fprintf(e.stderr, "harvest %s: %d pages stored, %d failed (%d advisories, %d patches, %d fixes parsed)\n",
-			r.Source, r.Pages, r.Failed, r.Advisories, r.Patches, r.Fixes)
+		fmt.Fprintf(e.stderr, "harvest %s: %d new, %d changed, %d unchanged, %d failed; %d requests (%d 304); %d advisories, %d patches, %d fixes parsed\n",
+			r.Source, r.New, r.Changed, r.Unchanged, r.Failed, r.Requests(), r.HTTP304, r.Advisories, r.Patches, r.Fixes)
 		for _, pe := range r.Errors {
 			fmt.Fprintf(e.stderr, "  error: %v\n", pe)
 		}
@@ -163,6 +223,11 @@ func printSummary(ctx context.Context, e *env, st *store.Store, db string, repor
 // sink adapts the store to the harvester.
 type sink struct{ st *store.Store }
 
+func (s sink) State(ctx context.Context, u string) (scrapers.PageState, error) {
+	st, err := s.st.PageState(ctx, u)
+	return scrapers.PageState(st), err
+}
+
 func (s sink) SavePage(ctx context.Context, f scrapers.Fetched, res normalize.Result) error {
 	return s.st.SavePage(ctx, document(f), res)
 }
@@ -173,7 +238,8 @@ func (s sink) SaveUnparsed(ctx context.Context, f scrapers.Fetched) error {
 
 func document(f scrapers.Fetched) store.Document {
 	return store.Document{
-		URL: f.URL, Source: f.Source, FetchedAt: f.FetchedAt,
-		Status: f.Status, ContentType: f.ContentType, Body: f.Body,
+		URL: f.URL, Source: f.Source, FetchedAt: f.FetchedAt, Status: f.Status,
+		ContentType: f.ContentType, Body: f.Body, ETag: f.ETag, LastModified: f.LastModified,
+		Links: f.Links, ParseError: f.ParseError,
 	}
 }

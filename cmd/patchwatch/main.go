@@ -49,6 +49,9 @@ var commands = []command{
 	{"parse", "parse one saved page and print the records as JSON", runParse},
 	{"query", "run read-only SQL against the database", runQuery},
 	{"sources", "list the sources with their URLs and what they cover", runSources},
+	{"reparse", "rebuild the records from the stored raw pages, without network", runReparse},
+	{"runs", "list recent harvest runs, or one run's sources and errors", runRuns},
+	{"status", "each source's last success; exit 1 if one is stale", runStatusCmd},
 }
 
 func main() {

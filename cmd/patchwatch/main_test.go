@@ -187,7 +187,7 @@ func TestHarvestBadPagesKeepsGoodData(t *testing.T) {
 		t.Fatal(err) // missing from the replay dir
 	}
 
-	code, _, errs := runCmd(t, "harvest", "--db", db, "--replay", dir, "--quiet", "--source", "xen")
+	code, _, errs := runCmd(t, "harvest", "--db", db, "--replay", dir, "--quiet", "--source", "xen", "--revisit", "0")
 	if code != 1 {
 		t.Fatalf("harvest with broken pages exit %d, want 1:\n%s", code, errs)
 	}

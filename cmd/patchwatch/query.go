@@ -58,8 +58,8 @@ Example:
 
 // fetchAll runs q and reads every row, with SQL NULL as nil and text as
 // string.
-func fetchAll(ctx context.Context, db *sql.DB, q string) ([]string, [][]any, error) {
-	rs, err := db.QueryContext(ctx, q)
+func fetchAll(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, [][]any, error) {
+	rs, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,0 +1,141 @@
+package store
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// PageState is what the store remembers of a URL from its latest fetch:
+// enough for the next harvest to ask "has it changed?" cheaply and to tell
+// a layout change from a page that never had records.
+type PageState struct {
+	Known        bool
+	SHA256       string
+	ETag         string
+	LastModified string
+	LastFetched  time.Time
+	Links        []string
+	ParseError   string
+	// Records counts the advisories, patches and fixes last written from
+	// this URL.
+	Records int
+}
+
+// PageState returns the state of url's latest stored fetch; Known is false
+// for a URL never stored.
+func (s *Store) PageState(ctx context.Context, url string) (PageState, error) {
+	var st PageState
+	var fetched, links string
+	err := s.db.QueryRowContext(ctx, `
+SELECT sha256, etag, last_modified, last_fetched_at, links, parse_error
+FROM documents WHERE url = ? ORDER BY last_fetched_at DESC, id DESC LIMIT 1`, url).
+		Scan(&st.SHA256, &st.ETag, &st.LastModified, &fetched, &links, &st.ParseError)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PageState{}, nil
+	}
+	if err != nil {
+		return PageState{}, fmt.Errorf("page state of %s: %w", url, err)
+	}
+	st.Known = true
+	if st.LastFetched, err = time.Parse(timeLayout, fetched); err != nil {
+		return PageState{}, fmt.Errorf("page state of %s: fetch time %q: %w", url, fetched, err)
+	}
+	if err := json.Unmarshal([]byte(links), &st.Links); err != nil {
+		return PageState{}, fmt.Errorf("page state of %s: links: %w", url, err)
+	}
+	err = s.db.QueryRowContext(ctx, `
+SELECT (SELECT count(*) FROM advisories WHERE document_url = ?1)
+     + (SELECT count(*) FROM patches WHERE document_url = ?1)
+     + (SELECT count(*) FROM fixes WHERE document_url = ?1)`, url).Scan(&st.Records)
+	if err != nil {
+		return PageState{}, fmt.Errorf("page state of %s: records: %w", url, err)
+	}
+	return st, nil
+}
+
+// LatestDocumentIDs lists, oldest first, the ID of the latest stored fetch
+// of every URL of source ("" for every source). Re-parsing walks this list
+// and loads one document at a time, so memory stays flat however large the
+// archive.
+func (s *Store) LatestDocumentIDs(ctx context.Context, source string) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `
+SELECT id FROM (
+	SELECT id, row_number() OVER (PARTITION BY url ORDER BY last_fetched_at DESC, id DESC) AS rn
+	FROM documents WHERE (?1 = '' OR source = ?1)
+) WHERE rn = 1 ORDER BY id`, source)
+	if err != nil {
+		return nil, fmt.Errorf("list documents: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list documents: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// Document loads one stored fetch by ID with its body decompressed.
+func (s *Store) Document(ctx context.Context, id int64) (Document, error) {
+	var d Document
+	var fetched, encoding, links string
+	var body []byte
+	err := s.db.QueryRowContext(ctx, `
+SELECT url, source, last_fetched_at, status, content_type, body, body_encoding, etag, last_modified, links, parse_error
+FROM documents WHERE id = ?`, id).Scan(&d.URL, &d.Source, &fetched, &d.Status, &d.ContentType, &body, &encoding,
+		&d.ETag, &d.LastModified, &links, &d.ParseError)
+	if err != nil {
+		return Document{}, fmt.Errorf("load document %d: %w", id, err)
+	}
+	if d.FetchedAt, err = time.Parse(timeLayout, fetched); err != nil {
+		return Document{}, fmt.Errorf("load document %d: fetch time: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(links), &d.Links); err != nil {
+		return Document{}, fmt.Errorf("load document %d: links: %w", id, err)
+	}
+	switch encoding {
+	case "identity":
+		d.Body = body
+	case "gzip":
+		if d.Body, err = decompress(body); err != nil {
+			return Document{}, fmt.Errorf("load document %d (%s): %w", id, d.URL, err)
+		}
+	default:
+		return Document{}, fmt.Errorf("load document %d: unknown body encoding %q", id, encoding)
+	}
+	return d, nil
+}
+
+func compress(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(b); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func decompress(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	return io.ReadAll(zr)
+}
