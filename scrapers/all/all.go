@@ -5,6 +5,8 @@ package all
 import (
 	// Each import registers its source in init.
 	_ "github.com/patchwatch/patchwatch/scrapers/citrix"
+	_ "github.com/patchwatch/patchwatch/scrapers/microsoft"
+	_ "github.com/patchwatch/patchwatch/scrapers/oracle"
 	_ "github.com/patchwatch/patchwatch/scrapers/redhatkvm"
 	_ "github.com/patchwatch/patchwatch/scrapers/virtuozzo"
 	_ "github.com/patchwatch/patchwatch/scrapers/xen"

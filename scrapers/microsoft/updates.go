@@ -1,0 +1,44 @@
+package microsoft
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+
+	"github.com/patchwatch/patchwatch/scrapers"
+)
+
+// updateEntry is one entry of the OData "updates" index.
+type updateEntry struct {
+	ID                 string `json:"ID"`
+	DocumentTitle      string `json:"DocumentTitle"`
+	InitialReleaseDate string `json:"InitialReleaseDate"`
+	CurrentReleaseDate string `json:"CurrentReleaseDate"`
+	CvrfURL            string `json:"CvrfUrl"`
+}
+
+// parseUpdates reads the updates index. It holds no Hyper-V facts, only
+// the monthly documents to fetch, so it yields links and no records.
+func parseUpdates(body []byte, u *url.URL) (scrapers.Parsed, error) {
+	var idx struct {
+		Value []updateEntry `json:"value"`
+	}
+	if err := json.Unmarshal(body, &idx); err != nil {
+		return scrapers.Parsed{}, fmt.Errorf("%s: updates index: %w", u, err)
+	}
+	if len(idx.Value) == 0 {
+		return scrapers.Parsed{}, fmt.Errorf("%s: no \"value\" entries in the updates index", u)
+	}
+	var out scrapers.Parsed
+	for _, e := range idx.Value {
+		target, err := url.Parse(e.CvrfURL)
+		if err != nil || target.Host != Host || !documentPath.MatchString(target.Path) {
+			return scrapers.Parsed{}, fmt.Errorf("%s: update %q has no usable CvrfUrl (%q)", u, e.ID, e.CvrfURL)
+		}
+		if id := documentPath.FindStringSubmatch(target.Path)[1]; id != e.ID {
+			return scrapers.Parsed{}, fmt.Errorf("%s: update %q points at document %s", u, e.ID, id)
+		}
+		out.Follow = append(out.Follow, documentURL(e.ID))
+	}
+	return out, nil
+}
