@@ -180,7 +180,8 @@ func (r retryLogger) Warn(msg string, kv ...any)  { r.l.Warn(msg, kv...) }
 // Collector returns a colly collector for one source: patchwatch's user
 // agent, only the source's domains, robots.txt obeyed, one request at a
 // time per host with the configured delay, the request timeout, no silent
-// truncation, and the shared transport.
+// truncation, and the shared transport. It is synchronous: the harvester's
+// workers call Visit, so concurrency is bounded by their number.
 func (f *Fetcher) Collector(ctx context.Context, domains []string) (*colly.Collector, error) {
 	if len(domains) == 0 {
 		return nil, errors.New("a source must name the domains it may visit")
@@ -188,7 +189,6 @@ func (f *Fetcher) Collector(ctx context.Context, domains []string) (*colly.Colle
 	c := colly.NewCollector(
 		colly.UserAgent(UserAgent()),
 		colly.AllowedDomains(domains...),
-		colly.Async(true),
 		colly.StdlibContext(ctx),
 	)
 	c.IgnoreRobotsTxt = false

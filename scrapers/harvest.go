@@ -142,6 +142,7 @@ type sourceRun struct {
 	c     *colly.Collector
 	log   *slog.Logger
 	seeds map[string]bool
+	queue *frontier
 
 	mu  sync.Mutex
 	rep Report
@@ -152,6 +153,7 @@ func (h *Harvester) runSource(ctx context.Context, src Source) Report {
 		h: h, ctx: ctx, src: src,
 		log:   h.logger().With("source", src.Name()),
 		seeds: map[string]bool{},
+		queue: newFrontier(),
 		rep:   Report{Source: src.Name(), StartedAt: h.now().UTC()},
 	}
 	c, err := h.Fetcher.Collector(ctx, src.Domains())
@@ -167,9 +169,22 @@ func (h *Harvester) runSource(ctx context.Context, src Source) Report {
 		r.seeds[canonical(seed)] = true
 	}
 	for _, seed := range src.Seeds() {
-		r.visit(seed)
+		r.queue.push(seed)
 	}
-	c.Wait()
+	var workers sync.WaitGroup
+	for range h.Fetcher.cfg.Parallel {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for u, ok := r.queue.pop(); ok; u, ok = r.queue.pop() {
+				if ctx.Err() == nil {
+					r.visit(u)
+				}
+				r.queue.done()
+			}
+		}()
+	}
+	workers.Wait()
 	return r.finish()
 }
 
@@ -321,19 +336,22 @@ func (r *sourceRun) onResponse(resp *colly.Response) {
 
 func (r *sourceRun) follow(links []string) {
 	for _, next := range links {
-		r.visit(next)
+		r.queue.push(next)
 	}
 }
 
-// visit queues u with a fresh colly context (a child visit would share its
-// parent's, and each request keeps its own page state there); refusals that
-// happen before any request (robots.txt, a foreign domain) are page
+// visit fetches u, with a fresh colly context (a child visit would share
+// its parent's, and each request keeps its own page state there); refusals
+// that happen before any request (robots.txt, a foreign domain) are page
 // failures too.
 func (r *sourceRun) visit(u string) {
-	err := r.c.Visit(u)
+	ctx := colly.NewContext()
+	err := r.c.Request(http.MethodGet, u, nil, ctx, nil)
 	var already *colly.AlreadyVisitedError
 	switch {
 	case err == nil, errors.As(err, &already):
+	case ctx.Get(urlKey) != "":
+		// The request was made: onError has already recorded the failure.
 	case errors.Is(err, colly.ErrRobotsTxtBlocked):
 		r.fail(u, 0, errors.New("disallowed by robots.txt"))
 	case errors.Is(err, colly.ErrForbiddenDomain):
