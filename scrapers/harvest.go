@@ -272,6 +272,10 @@ func (r *sourceRun) onError(resp *colly.Response, err error) {
 		err = fmt.Errorf("gave up following redirects (last answer %d %s to %s)", resp.StatusCode, err, resp.Headers.Get("Location"))
 	case resp.StatusCode == 0:
 		r.count(func(rep *Report) { rep.NetErrors++ })
+		var timeout interface{ Timeout() bool }
+		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &timeout) && timeout.Timeout() {
+			err = fmt.Errorf("timed out after %s: %w", r.h.Fetcher.cfg.Timeout, err)
+		}
 	}
 	r.fail(u, resp.StatusCode, err)
 }

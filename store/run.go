@@ -18,6 +18,9 @@ type RunStats struct {
 // ID. Keeping a ledger makes an interrupted or partial harvest visible
 // instead of leaving silent gaps in the data.
 func (s *Store) StartRun(ctx context.Context, sources []string) (int64, error) {
+	if err := s.Flush(); err != nil {
+		return 0, err
+	}
 	res, err := s.db.ExecContext(ctx,
 		`INSERT INTO runs (started_at, status, sources) VALUES (?, 'running', ?)`,
 		s.now(), strings.Join(sources, ","))
@@ -34,6 +37,9 @@ func (s *Store) StartRun(ctx context.Context, sources []string) (int64, error) {
 // RecordError notes one page that failed during run runID, so the failure
 // is kept with the run rather than only scrolling past on a terminal.
 func (s *Store) RecordError(ctx context.Context, runID int64, source, url, msg string) error {
+	if err := s.Flush(); err != nil {
+		return err
+	}
 	_, err := s.db.ExecContext(ctx,
 		`INSERT INTO run_errors (run_id, source, url, message, at) VALUES (?, ?, ?, ?, ?)`,
 		runID, source, url, msg, s.now())
@@ -46,6 +52,9 @@ func (s *Store) RecordError(ctx context.Context, runID int64, source, url, msg s
 // FinishRun closes run runID with status "ok", "partial" or "failed" and its
 // page counts.
 func (s *Store) FinishRun(ctx context.Context, runID int64, status string, stats RunStats) error {
+	if err := s.Flush(); err != nil {
+		return err
+	}
 	switch status {
 	case "ok", "partial", "failed":
 	default:
@@ -89,6 +98,9 @@ type SourceRun struct {
 
 // FinishSource records one source's line of run runID.
 func (s *Store) FinishSource(ctx context.Context, runID int64, r SourceRun) error {
+	if err := s.Flush(); err != nil {
+		return err
+	}
 	_, err := s.db.ExecContext(ctx, `
 INSERT INTO run_sources (run_id, source, started_at, finished_at, status, requests, http_2xx, http_304, http_4xx, http_5xx,
 	net_errors, new, changed, unchanged, failed)
@@ -105,6 +117,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 // killed — as failed, with an error saying so. Only the holder of the
 // harvest lock may call it, or it would close a live run.
 func (s *Store) AbortStaleRuns(ctx context.Context) (int, error) {
+	if err := s.Flush(); err != nil {
+		return 0, err
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("close interrupted runs: %w", err)

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -40,6 +41,15 @@ var migrationFS embed.FS
 type Store struct {
 	db *sql.DB
 
+	// stmts are the page statements, prepared by Open and read-only after.
+	stmts map[string]*sql.Stmt
+
+	// CommitEvery > 1 groups that many pages per transaction (see
+	// batch.go); set it before the first write.
+	CommitEvery int
+	mu          sync.Mutex // guards batch and serialises page writes
+	batch       *batch
+
 	// Now returns the current time. It defaults to time.Now; tests replace it
 	// so stored timestamps are predictable.
 	Now func() time.Time
@@ -55,7 +65,7 @@ type Store struct {
 // corrupts the database or loses a committed page, and only a power loss
 // can undo the last commits, which the next harvest fetches again. It makes
 // a commit per page cheap enough for archive-scale harvests.
-const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=foreign_keys(1)&_txlock=immediate"
 
 // readerPragmas apply to every connection opened by OpenReadOnly; query_only
 // makes any write statement fail even if the file itself is writable.
@@ -120,21 +130,45 @@ func (s *Store) init(path string) error {
 	if err := s.migrate(ctx); err != nil {
 		return fmt.Errorf("open store %s: %w", path, err)
 	}
+	if err := s.prepare(ctx); err != nil {
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
 	return nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	flushErr := s.Flush()
+	for _, st := range s.stmts {
+		st.Close()
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
+	}
+	return flushErr
+}
+
+// prepare readies the page statements once, before any transaction can
+// hold the store's single connection.
+func (s *Store) prepare(ctx context.Context) error {
+	s.stmts = make(map[string]*sql.Stmt, len(pageStatements)+len(searchStatements))
+	for _, q := range append(pageStatements, searchStatements...) {
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %.40q: %w", q, err)
+		}
+		s.stmts[q] = st
 	}
 	return nil
 }
 
 // DB returns the underlying database so tests and read helpers can run
-// their own queries. Do not hold a transaction on it across Store calls:
-// the pool has one connection.
-func (s *Store) DB() *sql.DB { return s.db }
+// their own queries; it commits any open batch first. Do not hold a
+// transaction on it across Store calls: the pool has one connection.
+func (s *Store) DB() *sql.DB {
+	s.Flush()
+	return s.db
+}
 
 // now returns the store clock's current time in UTC, formatted for storage.
 func (s *Store) now() string { return formatTime(s.Now()) }
@@ -262,6 +296,9 @@ var dataTables = []string{
 // The demo prints it as a summary, and tests compare it before and after a
 // repeated save to prove the save is idempotent.
 func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
+	if err := s.Flush(); err != nil {
+		return nil, err
+	}
 	counts := make(map[string]int, len(dataTables))
 	for _, t := range dataTables {
 		var n int

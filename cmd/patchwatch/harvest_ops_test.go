@@ -280,7 +280,7 @@ func TestHarvestFaults(t *testing.T) {
 				case <-time.After(5 * time.Second):
 				}
 			},
-			extra: []string{"--timeout", "300ms"}, code: 1, url: adv, reason: "Timeout"},
+			extra: []string{"--timeout", "300ms"}, code: 1, url: adv, reason: "timed out after 300ms"},
 		{name: "connection reset mid-body", path: "/xsa/advisory-26.txt",
 			fault: func(w http.ResponseWriter, r *http.Request) {
 				conn, buf, err := w.(http.Hijacker).Hijack()
@@ -428,7 +428,8 @@ func TestKilledHarvestAndLock(t *testing.T) {
 	s.mu.Unlock()
 	db := filepath.Join(t.TempDir(), "pw.db")
 
-	cmd := exec.Command(os.Args[0], liveArgs(db, srv)...)
+	// Small batches, so pages are committed before the kill.
+	cmd := exec.Command(os.Args[0], liveArgs(db, srv, "--commit-every", "2")...)
 	cmd.Env = append(os.Environ(), "PATCHWATCH_AS_MAIN=1")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

@@ -44,6 +44,7 @@ earlier records and is reported. Exit 1 if any page failed.`)
 		return fail(err)
 	}
 	defer st.Close()
+	st.CommitEvery = 500
 
 	failed := 0
 	for _, src := range sources {
@@ -56,6 +57,9 @@ earlier records and is reported. Exit 1 if any page failed.`)
 		}
 		failed += len(errs)
 		fmt.Fprintf(e.stderr, "reparse %s: %d pages re-parsed, %d failed\n", src.Name(), ok, len(errs))
+	}
+	if err := st.Flush(); err != nil {
+		return fail(err)
 	}
 	if failed > 0 {
 		return exitPartial

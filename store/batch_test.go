@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/patchwatch/patchwatch/normalize"
+)
+
+// In a batch each page is still all or nothing, nothing is visible to other
+// connections before the commit, and the store's own reads see the open
+// batch.
+func TestBatchedPagesStayAtomic(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "pw.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.DB().Exec(`CREATE TRIGGER fail_bad BEFORE INSERT ON fixes WHEN new.id = 'XSA-2/1'
+		BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`); err != nil {
+		t.Fatal(err)
+	}
+	s.CommitEvery = 3
+	page := func(n string) (Document, normalize.Result) {
+		doc := Document{URL: "https://xenbits.xen.org/xsa/advisory-" + n + ".txt", Source: "xen", Status: 200, Body: []byte("text " + n)}
+		res := normalize.Result{
+			Advisories: []normalize.Advisory{{ID: "XSA-" + n, Vendor: "xen", Status: normalize.StatusPublished, Title: "t" + n}},
+			Fixes: []normalize.Fix{{ID: "XSA-" + n + "/1", AdvisoryID: "XSA-" + n, Vendor: "xen", Category: normalize.VMM,
+				Rule: "xen-hypervisor", Evidence: "e"}},
+		}
+		return doc, res
+	}
+	for _, n := range []string{"1", "2", "3"} {
+		doc, res := page(n)
+		err := s.SavePage(ctx, doc, res)
+		if n == "2" {
+			if err == nil || !strings.Contains(err.Error(), "refused by test trigger") {
+				t.Fatalf("page 2: err = %v, want the trigger's refusal", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("page %s: %v", n, err)
+		}
+	}
+	// Two pages are in the open batch: the store sees them, others do not.
+	st, err := s.PageState(ctx, "https://xenbits.xen.org/xsa/advisory-3.txt")
+	if err != nil || !st.Known || st.Records != 2 {
+		t.Errorf("PageState inside the batch = %+v, %v; want known with 2 records", st, err)
+	}
+	ro, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	var n int
+	if err := ro.QueryRow(`SELECT count(*) FROM documents`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("another connection sees %d documents before the commit (%v)", n, err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	got := query(t, ro, `SELECT url FROM documents ORDER BY url`)
+	want := [][]any{{"https://xenbits.xen.org/xsa/advisory-1.txt"}, {"https://xenbits.xen.org/xsa/advisory-3.txt"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("committed documents (-want +got): page 2 must be absent whole\n%s", diff)
+	}
+	if diff := cmp.Diff([][]any{{"XSA-1"}, {"XSA-3"}}, query(t, ro, `SELECT id FROM advisories ORDER BY id`)); diff != "" {
+		t.Errorf("committed advisories (-want +got):\n%s", diff)
+	}
+}

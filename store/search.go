@@ -1,0 +1,50 @@
+package store
+
+// Re-indexing the records noted in search_dirty (migration 0006), run just
+// before every commit so the full-text index and the records it describes
+// are always committed together. Set-based statements let SQLite tokenise
+// each changed record once per transaction, however many pages touched it.
+const (
+	sqlSearchDropRows = `DELETE FROM search_text WHERE rowid IN (
+	SELECT k.rowid FROM search_keys k JOIN search_dirty d ON d.kind = k.kind AND d.ref = k.ref)`
+	sqlSearchDropKeys = `DELETE FROM search_keys WHERE rowid IN (
+	SELECT k.rowid FROM search_keys k JOIN search_dirty d ON d.kind = k.kind AND d.ref = k.ref
+	WHERE (d.kind = 'advisory' AND NOT EXISTS (SELECT 1 FROM advisories WHERE id = d.ref))
+	   OR (d.kind = 'fix' AND NOT EXISTS (SELECT 1 FROM fixes WHERE id = d.ref)))`
+	sqlSearchAddKeys = `INSERT INTO search_keys (kind, ref)
+SELECT d.kind, d.ref FROM search_dirty d
+WHERE NOT EXISTS (SELECT 1 FROM search_keys k WHERE k.kind = d.kind AND k.ref = d.ref)
+  AND ((d.kind = 'advisory' AND EXISTS (SELECT 1 FROM advisories WHERE id = d.ref))
+    OR (d.kind = 'fix' AND EXISTS (SELECT 1 FROM fixes WHERE id = d.ref)))`
+	sqlSearchIndexAdvisories = `INSERT INTO search_text (rowid, kind, ref, vendor, title, body)
+SELECT k.rowid, 'advisory', a.id, a.vendor, a.title,
+	a.affected || coalesce((SELECT group_concat(
+		char(10) || json_extract(s.value, '$.title') || char(10) || json_extract(s.value, '$.text'), '')
+		FROM json_each(a.sections) s), '')
+FROM search_dirty d
+JOIN advisories a ON a.id = d.ref
+JOIN search_keys k ON k.kind = 'advisory' AND k.ref = a.id
+WHERE d.kind = 'advisory'`
+	sqlSearchIndexFixes = `INSERT INTO search_text (rowid, kind, ref, vendor, title, body)
+SELECT k.rowid, 'fix', f.id, f.vendor, f.component, f.summary || char(10) || f.evidence
+FROM search_dirty d
+JOIN fixes f ON f.id = d.ref
+JOIN search_keys k ON k.kind = 'fix' AND k.ref = f.id
+WHERE d.kind = 'fix'`
+	sqlSearchClearDirty = `DELETE FROM search_dirty`
+)
+
+// searchStatements are run in this order by indexSearch.
+var searchStatements = []string{sqlSearchDropRows, sqlSearchDropKeys, sqlSearchAddKeys,
+	sqlSearchIndexAdvisories, sqlSearchIndexFixes, sqlSearchClearDirty}
+
+// indexSearch brings the full-text index up to date with the records
+// changed in p's transaction.
+func (p *pageTx) indexSearch() error {
+	for _, q := range searchStatements {
+		if _, err := p.exec(q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
