@@ -22,7 +22,7 @@ type Rule struct {
 // vendor files rules_<vendor>.go, one row per rule. Read a row as "for this
 // vendor, text matching this pattern means this part of the host". Order
 // within a vendor matters: the first matching rule wins.
-var Rules = slices.Concat(xenRules, citrixRules, virtuozzoRules, redhatKVMRules, microsoftRules, oracleRules)
+var Rules = slices.Concat(xenRules, citrixRules, virtuozzoRules, redhatKVMRules, microsoftRules, oracleRules, vmwareRules)
 
 // Field is one named piece of a fix's text given to the classifier, in the
 // order it should be trusted (a title says what the fix is about more

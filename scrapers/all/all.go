@@ -9,5 +9,6 @@ import (
 	_ "github.com/patchwatch/patchwatch/scrapers/oracle"
 	_ "github.com/patchwatch/patchwatch/scrapers/redhatkvm"
 	_ "github.com/patchwatch/patchwatch/scrapers/virtuozzo"
+	_ "github.com/patchwatch/patchwatch/scrapers/vmware"
 	_ "github.com/patchwatch/patchwatch/scrapers/xen"
 )

@@ -1,0 +1,54 @@
+package normalize
+
+import "regexp"
+
+// vmwareRules classify VMware fixes (advisory items, KB patch summaries,
+// bulletin summaries). The mapping:
+//
+//   - console-os: the ESX service console (Console OS, COS) — its Red Hat
+//     packages (samba, bind, openssl…) and its kernel, kernel-vmnix — and
+//     the third-party userland an ESXi host ships in their place (glibc,
+//     bzip2, libxml2…).
+//   - Management agents (hostd, vpxa, the vSphere API / web services,
+//     CIM: OpenPegasus, sfcb, openwsman, OpenSLP; Tomcat and the JRE; VCB
+//     backup tools) are neither console OS nor VMM on ESXi, where they run
+//     as userworlds beside the vmkernel. On ESX classic they are service
+//     console processes. We decide: they are console-os everywhere, the
+//     management plane beside the hypervisor, so ESX and ESXi compare like
+//     for like; the rule (vmware-management-agent) and the component
+//     (e.g. "hostd", "Tomcat (service console)") keep them separable.
+//   - vmm: the vmkernel (and vmklinux), the vmx/monitor, esx-base, VMCI,
+//     virtual devices, guest-to-host escapes and guest timekeeping; VMware
+//     Tools, the guest side of the virtual hardware, is counted here too.
+//   - hardware-compat: drivers (VMware-esx-drivers-*, driver VIBs),
+//     controllers, firmware, new hardware support and a non-empty
+//     "Affected Hardware"; CPU errata and speculative-execution
+//     mitigations too, although the fix lands in the vmkernel, as the Xen
+//     rules do.
+//   - feature: the bulletin category Enhancement and new capabilities.
+//
+// vCenter Server, the vSphere Client and other management products that do
+// not run on the host match no rule on purpose and stay unclassified.
+// Security or not is a separate flag, never a category. Order matters: the
+// service console kernel before the service console, the console before
+// the userland package names, drivers before the vmkernel.
+var vmwareRules = []Rule{
+	{"vmware-tools", "vmware", VMM, "VMware Tools (guest)",
+		regexp.MustCompile(`(?i)\bVMware Tools\b|\bTools (?:display )?drivers?\b|\bHGFS\b|Shared Folders`)},
+	{"vmware-cos-kernel", "vmware", ConsoleOS, "kernel (service console)",
+		regexp.MustCompile(`(?i)\bkernel-vmnix\b|Service Console (?:Operating System \(COS\) )?kernel|\bCOS kernel\b|console OS kernel`)},
+	{"vmware-cpu-speculation", "vmware", HardwareCompat, "CPU speculative execution",
+		regexp.MustCompile(`(?i)speculative execution|side[- ]channel|\bSpectre\b|\bMeltdown\b|L1 Terminal Fault|\bL1TF\b|Branch Target Injection|Bounds[- ]Check Bypass|\bCPU errat(?:um|a)\b|\bmicrocode\b`)},
+	{"vmware-driver", "vmware", HardwareCompat, "driver",
+		regexp.MustCompile(`(?i)VMware-esx-drivers-[\w-]+|\b(?:VMW|VMware)_bootbank_(?:net|scsi|nvme|sata|ata|block|lsi|qlnative|elx|brcm|bnx|igb|ixgbe|i40en|ntg3|nmlx|lpfc|qfle|vmw-ahci)[\w-]*|\bmptscsi\w*|\bmegaraid\w*|\bcciss\b|\bLSI\b|\bHBAs?\b|\bNICs?\b|\bfirmware\b|storage controllers?|network adapters?|\bdevice drivers?\b|\bdriver (?:update|CD)\b|support for (?:new )?(?:server|processor|CPU|hardware|platform)s?\b|new hardware`)},
+	{"vmware-service-console", "vmware", ConsoleOS, "service console",
+		regexp.MustCompile(`(?i)\bservice console\b|\bConsole Operating System\b|\bConsole OS\b|\bCOS\b`)},
+	{"vmware-management-agent", "vmware", ConsoleOS, "management agent",
+		regexp.MustCompile(`(?i)\bhostd\b|\bvpxa\b|vSphere API|\bWeb Services\b|\bOpenPegasus\b|\bPegasus\b|\bCIM\b|\bsfcb\b|\bopenwsman\b|\bOpenSLP\b|\bslpd\b|\bTomcat\b|\bJRE\b|\bJava Runtime\b|VMware-esx-backuptools|\bVCB\b|Consolidated Backup|\bvcbResAll\b`)},
+	{"vmware-vmm", "vmware", VMM, "vmkernel / virtual machine monitor",
+		regexp.MustCompile(`(?i)\bvmkernel\b|VMware-esx-vmkernel|VMware-esx-vmx|\bvmx\b|\bvmklinux\b|(?:\b|_)esx-base\b|\bVMCI\b|virtual machine monitor|\bhypervisor\b|guest[- ]to[- ]host|\bescape\b|memory corruption in a host process|host process to become unresponsive|\bhost process\b|guest operating system user|virtual (?:machine )?(?:hardware|devices?|network adapter|disk controller|USB|SVGA|e1000|vmxnet)|\bSVGA\b|\bvmxnet\d?\b|\be1000e?\b|\b[XEU]HCI\b|guest (?:clock|time)|\btime gain\b|\btimekeeping\b|malformed IP packet|\bvmkping\b`)},
+	{"vmware-userland-package", "vmware", ConsoleOS, "third-party userland package",
+		regexp.MustCompile(`(?i)\b(?:samba|bind|krb5|vixie-cron|shadow-utils|openldap|pam|gcc|gdb|util-linux|perl|openssl|libxml2|glibc|bzip2|python|openssh|nss|curl|sudo|tzdata|expat|zlib|libpng|libtiff|freetype|net-snmp|ntp)\b`)},
+	{"vmware-feature", "vmware", Feature, "new capability",
+		regexp.MustCompile(`(?i)^\s*Enhancement\s*$|\badds? support for\b|\bnew feature\b|\bintroduces? (?:support|a new)\b|\benables? support\b|\bsupport for OEM\b`)},
+}

@@ -1,0 +1,186 @@
+package vmware
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/patchwatch/patchwatch/normalize"
+)
+
+// header is the label block at the top of every advisory layout.
+type header struct {
+	id       string // VMSA-2012-0005, without revision
+	revision int    // 4 for VMSA-2012-0005.4; 0 for the first issue
+	severity string
+	synopsis string
+	issued   string
+	updated  string
+	cves     []string
+}
+
+var (
+	advisoryIDPattern = regexp.MustCompile(`\b(VMSA-\d{4}-\d{4})(?:\.(\d+))?\b`)
+	cvePattern        = regexp.MustCompile(`\bCVE-\d{4}-\d{4,}\b`)
+	headerLabel       = regexp.MustCompile(`(?i)^(advisory id|advisory severity|severity|synopsis|issue date|updated on|cve numbers?|cve number\(s\)|cve\(s\)|cvssv3 range)\s*:\s*(.*)$`)
+	isoDay            = regexp.MustCompile(`\b(\d{4}-\d{2}-\d{2})\b`)
+)
+
+// sectionHeading matches the numbered top-level headings of every layout.
+var sectionHeading = regexp.MustCompile(`(?i)^([1-9])\.\s+(summary|relevant releases|relevant products|problem descriptions?|solution|references|change ?log|contact|impacted products|introduction)\s*:?\s*$`)
+
+// splitAdvisory cuts advisory text into the header lines (before the first
+// numbered heading) and its numbered sections.
+func splitAdvisory(text string) (head []string, sections []normalize.Section) {
+	lines := strings.Split(text, "\n")
+	cur := -1
+	var body []string
+	flush := func() {
+		if cur >= 0 {
+			sections[cur].Text = strings.TrimSpace(strings.Join(body, "\n"))
+		}
+	}
+	for _, line := range lines {
+		t := strings.TrimSpace(line)
+		if m := sectionHeading.FindStringSubmatch(t); m != nil {
+			flush()
+			sections = append(sections, normalize.Section{Title: m[1] + ". " + m[2]})
+			cur = len(sections) - 1
+			body = nil
+			continue
+		}
+		if cur < 0 {
+			head = append(head, line)
+		} else {
+			body = append(body, line)
+		}
+	}
+	flush()
+	return head, sections
+}
+
+// parseHeader reads the label block. Labels may sit in a table row
+// (label and value in two cells) or on a line ("Synopsis: ..."), and a
+// value may wrap onto the following lines.
+func parseHeader(lines []string) (header, error) {
+	values := map[string]string{}
+	var cur string
+	var cves []string
+	for _, raw := range lines {
+		line := strings.TrimSpace(raw)
+		cves = append(cves, cvePattern.FindAllString(line, -1)...)
+		if c := cells(line); len(c) >= 2 {
+			line = strings.TrimSuffix(c[0], ":") + ": " + strings.Join(c[1:], " ")
+		}
+		if line == "" {
+			cur = ""
+			continue
+		}
+		if m := headerLabel.FindStringSubmatch(line); m != nil {
+			cur = strings.ToLower(m[1])
+			values[cur] = strings.TrimSpace(m[2])
+			continue
+		}
+		if cur != "" && !strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "=") {
+			values[cur] = strings.TrimSpace(values[cur] + " " + line)
+		}
+	}
+	var h header
+	m := advisoryIDPattern.FindStringSubmatch(values["advisory id"])
+	if m == nil {
+		return header{}, errors.New(`no "Advisory ID: VMSA-YYYY-NNNN" in the header`)
+	}
+	h.id = m[1]
+	if m[2] != "" {
+		h.revision, _ = strconv.Atoi(m[2])
+	}
+	h.synopsis = strings.Join(strings.Fields(values["synopsis"]), " ")
+	if h.synopsis == "" {
+		return header{}, fmt.Errorf("%s: no Synopsis in the header", h.id)
+	}
+	h.severity = titleCase(firstNonEmpty(values["advisory severity"], values["severity"]))
+	var err error
+	if h.issued, err = day(values["issue date"]); err != nil {
+		return header{}, fmt.Errorf("%s: issue date: %w", h.id, err)
+	}
+	if h.updated, err = day(values["updated on"]); err != nil {
+		return header{}, fmt.Errorf("%s: updated on: %w", h.id, err)
+	}
+	h.cves = sortedUnique(cves)
+	return h, nil
+}
+
+// day reads the dates VMware pages use: "2012-12-20 (initial advisory)",
+// "2021-02-23", "October 25, 2023", "18 June 2024", "11/15/07".
+func day(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	if m := isoDay.FindString(s); m != "" {
+		if _, err := time.Parse(normalize.DateLayout, m); err == nil {
+			return m, nil
+		}
+	}
+	for _, layout := range []string{"January 2, 2006", "2 January 2006", "02 Jan 2006", "2 Jan 2006", "1/2/06", "1/2/2006", "Jan 2, 2006"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format(normalize.DateLayout), nil
+		}
+	}
+	return "", fmt.Errorf("unrecognised date %q", s)
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// titleCase turns "CRITICAL" or "critical" into "Critical".
+func titleCase(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	return strings.ToUpper(s[:1]) + strings.ToLower(s[1:])
+}
+
+// sortedUnique returns the sorted distinct strings, never nil.
+func sortedUnique(in []string) []string {
+	out := append([]string{}, in...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// appendUnique appends s unless it is empty or already there.
+func appendUnique(list []string, s ...string) []string {
+	for _, x := range s {
+		if x != "" && !slices.Contains(list, x) {
+			list = append(list, x)
+		}
+	}
+	return list
+}
+
+// section returns the text of the first section whose title contains name.
+func section(sections []normalize.Section, name string) (string, bool) {
+	for _, s := range sections {
+		if strings.Contains(strings.ToLower(s.Title), name) {
+			return s.Text, true
+		}
+	}
+	return "", false
+}
+
+// firstParagraph returns the first paragraph of text on one line.
+func firstParagraph(text string) string {
+	p, _, _ := strings.Cut(strings.TrimSpace(text), "\n\n")
+	return strings.Join(strings.Fields(p), " ")
+}

@@ -1,0 +1,88 @@
+package vmware
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/patchwatch/patchwatch/scrapers"
+)
+
+// parseMailIndex reads a pipermail year index (date.html) and follows the
+// messages whose subject names a VMSA; other list traffic is skipped.
+func parseMailIndex(body []byte, u *url.URL) (scrapers.Parsed, error) {
+	doc, err := parseHTML(body, u)
+	if err != nil {
+		return scrapers.Parsed{}, err
+	}
+	var out scrapers.Parsed
+	messages := 0
+	doc.Find("a[href]").Each(func(_ int, a *goquery.Selection) {
+		href, _ := a.Attr("href")
+		ref, err := url.Parse(href)
+		if err != nil {
+			return
+		}
+		abs := u.ResolveReference(ref)
+		abs.Fragment = ""
+		if abs.Host != u.Host || !mailMessagePath.MatchString(abs.Path) {
+			return
+		}
+		messages++
+		if advisoryIDPattern.MatchString(a.Text()) {
+			out.Follow = appendUnique(out.Follow, abs.String())
+		}
+	})
+	if messages == 0 {
+		return scrapers.Parsed{}, fmt.Errorf("%s: no message links in the archive index (has the pipermail layout changed?)", u)
+	}
+	return out, nil
+}
+
+// parseMailPage reads one pipermail message: the mail is the text of its
+// single <pre>, usually PGP-signed.
+func parseMailPage(body []byte, u *url.URL) (scrapers.Parsed, error) {
+	doc, err := parseHTML(body, u)
+	if err != nil {
+		return scrapers.Parsed{}, err
+	}
+	pre := doc.Find("pre").First()
+	if pre.Length() == 0 {
+		return scrapers.Parsed{}, fmt.Errorf("%s: no <pre> mail body on the message page", u)
+	}
+	text, err := unsign(pre.Text())
+	if err != nil {
+		return scrapers.Parsed{}, fmt.Errorf("%s: %w", u, err)
+	}
+	return advisoryFromText(text, u, "")
+}
+
+// unsign strips OpenPGP clear-signing (armour header, signature block,
+// dash-escaping). Unsigned text is returned as is; a signed text whose
+// signature block is missing is reported as truncated.
+func unsign(s string) (string, error) {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	const begin, sig = "-----BEGIN PGP SIGNED MESSAGE-----", "-----BEGIN PGP SIGNATURE-----"
+	start := strings.Index(s, begin)
+	if start < 0 {
+		return s, nil
+	}
+	s = s[start+len(begin):]
+	blank := strings.Index(s, "\n\n")
+	if blank < 0 {
+		return "", errors.New("PGP-signed mail has no body (truncated page?)")
+	}
+	s = s[blank+2:]
+	end := strings.Index(s, sig)
+	if end < 0 {
+		return "", errors.New("PGP-signed mail has no signature block (truncated page?)")
+	}
+	lines := strings.Split(s[:end], "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, "- ")
+	}
+	return strings.Join(lines, "\n"), nil
+}

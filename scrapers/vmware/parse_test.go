@@ -1,0 +1,197 @@
+package vmware
+
+import (
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/patchwatch/patchwatch/normalize"
+	"github.com/patchwatch/patchwatch/scrapers"
+)
+
+const (
+	mail2007   = "http://lists.vmware.com/pipermail/security-announce/2007/000001.html"
+	matrixPage = "https://www.vmware.com/security/advisories/VMSA-2021-0002.html"
+	kbPatch    = "https://kb.vmware.com/kb/1002424"
+	rn670      = "https://docs.vmware.com/en/VMware-vSphere/6.7/rn/esxi670-202102001.html"
+)
+
+// fixture reads the recorded page of a URL.
+func fixture(t *testing.T, rawURL string) string {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, err := scrapers.RecordedPath(fixturesDir, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// cut removes the first match of pattern (across lines) from page.
+func cut(t *testing.T, page, pattern string) string {
+	t.Helper()
+	re := regexp.MustCompile(`(?s)` + pattern)
+	if !re.MatchString(page) {
+		t.Fatalf("pattern %q not in the page", pattern)
+	}
+	return re.ReplaceAllString(page, "")
+}
+
+// Bad input must give an error that names the page and says what is
+// missing, never a panic and never an empty advisory.
+func TestParseBadInput(t *testing.T) {
+	mail := fixture(t, mail2007)
+	matrix := fixture(t, matrixPage)
+	kb := fixture(t, kbPatch)
+	rn := fixture(t, rn670)
+	cases := []struct {
+		name, url, body, want string
+	}{
+		{"empty mail page", mail2007, "", "no <pre> mail body"},
+		{"garbage at a mail URL", mail2007, "\x00\xff\xfe garbage \x89PNG", "no <pre> mail body"},
+		{"truncated mail", mail2007, mail[:strings.Index(mail, "6. Contact")], "no signature block (truncated page?)"},
+		{"mail without sections", mail2007, cut(t, mail, `\n[1-6]\. (Summary|Relevant releases|Problem description|Solution|References|Contact):`), "no numbered sections"},
+		{"mail without advisory id", mail2007, cut(t, mail, `Advisory ID:\s+VMSA-2007-0006`), `no "Advisory ID: VMSA-YYYY-NNNN"`},
+		{"mail without patch lists", mail2007, cut(t, cut(t, cut(t, cut(t, cut(t, cut(t, mail,
+			`\n\s+ESX\n\s+---\n\s+VMware ESX 3\.0\.2\n.*?ESX-1001212\n`), `\n\s+ESX\n\s+---\n.*?not affected by this issue\n`),
+			`VMware Workstation 6\.0 upgrade to 6\.0\.1\n\s+VMware Workstation 5\.5 upgrade to 5\.5\.5\n\s+VMware Player 2\.0 upgrade to 2\.0\.1\n\s+VMware Player 1\.0 upgrade to 1\.0\.5\n\s+VMware Server 1\.0 upgrade to 1\.0\.4`),
+			`VMware Workstation 6\.0 upgrade to 6\.0\.1\n\s+VMware Workstation 5\.5 upgrade to 5\.5\.5`),
+			`VMware Workstation 6\.0 upgrade to 6\.0\.1\n\n\s*V `), `VMware Player 2\.0 upgrade to 2\.0\.1\n\nVI`),
+			"no remedy table or patch list"},
+		{"matrix page without its tables", matrixPage, cut(t, matrix, `<table class="response-matrix">.*?</table>`), "no Response Matrix table"},
+		{"advisory at the wrong URL", "https://www.vmware.com/security/advisories/VMSA-2021-0003.html", matrix, "page holds VMSA-2021-0002, not VMSA-2021-0003"},
+		{"advisory list without links", AdvisoryIndex, "<html><body><p>maintenance</p></body></html>", "no VMSA-YYYY-NNNN.html links"},
+		{"archive index without messages", "http://lists.vmware.com/pipermail/security-announce/2007/date.html", "<html><body><ul></ul></body></html>", "no message links"},
+		{"patch list without KB links", PatchIndex, "<html><body><table></table></body></html>", "no kb.vmware.com/kb/N patch links"},
+		{"KB page without its field table", kbPatch, cut(t, kb, `<table class="patchDetails">.*?</table>`), "no Patch Classification field"},
+		{"KB page without summary list", kbPatch, cut(t, kb, `<ul>.*?</ul>`), "no summary of fixes"},
+		{"release notes without bulletins", rn670, cut(t, rn, `<h3>ESXi670-202102401-SG</h3>`), "no bulletin sections"},
+		{"build table without rows", BuildTable, "<table><tr><th>Version</th><th>Release Name</th><th>Release Date</th><th>Build Number</th></tr></table>", "build table has a header but no rows"},
+		{"broadcom garbage", BroadcomList, "\x00\x01not json", "invalid character"},
+		{"broadcom failure", BroadcomList, `{"success":false}`, `without "success": true`},
+		{"broadcom empty list", BroadcomList, `{"success":true,"data":{"list":[]}}`, `empty advisory "list"`},
+		{"unknown page", "https://www.vmware.com/products/esxi.html", "<html></html>", "no vmware parser"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := scrapers.ParseFile(Source{}, c.url, []byte(c.body))
+			if err == nil {
+				t.Fatalf("no error; parsed %+v", got.Result)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %q does not say %q", err, c.want)
+			}
+			u, _ := url.Parse(c.url)
+			if !strings.Contains(err.Error(), u.Host) {
+				t.Errorf("error %q does not name the page", err)
+			}
+		})
+	}
+}
+
+// Fixed-width remedy rows as the mails print them, and as copies that
+// collapsed the column spacing print them.
+func TestParseTextRow(t *testing.T) {
+	cases := []struct {
+		line string
+		want normalize.Remedy
+		ok   bool
+	}{
+		{"ESXi           5.0       ESXi     ESXi500-201112402-BG", normalize.Remedy{Product: "ESXi", Version: "5.0", Platform: "ESXi", Status: "fixed", PatchID: "ESXi500-201112402-BG"}, true},
+		{"ESX 4.1 ESX ESX410-201204401-SG", normalize.Remedy{Product: "ESX", Version: "4.1", Platform: "ESX", Status: "fixed", PatchID: "ESX410-201204401-SG"}, true},
+		{"hosted * any any not affected", normalize.Remedy{Product: "hosted *", Version: "any", Platform: "any", Status: "not-affected"}, true},
+		{"ESX 4.0 ESX see VMSA-2012-0013 **", normalize.Remedy{Product: "ESX", Version: "4.0", Platform: "ESX", Status: "fixed", FixedVersion: "see VMSA-2012-0013"}, true},
+		{"Fusion         4.x       Mac OS/X not affected", normalize.Remedy{Product: "Fusion", Version: "4.x", Platform: "Mac OS/X", Status: "not-affected"}, true},
+		{"Update Manager 5.0      Windows     Update Manager 5.0 Update 1", normalize.Remedy{Product: "Update Manager", Version: "5.0", Platform: "Windows", Status: "fixed", FixedVersion: "Update Manager 5.0 Update 1"}, true},
+		{"VirtualCenter  2.5      Windows     not applicable **", normalize.Remedy{Product: "VirtualCenter", Version: "2.5", Platform: "Windows", Status: "not-applicable"}, true},
+		{"ESXi            4.1       ESXi     no patch planned", normalize.Remedy{Product: "ESXi", Version: "4.1", Platform: "ESXi", Status: "not-applicable", FixedVersion: "no patch planned"}, true},
+		{"* hosted products are VMware Workstation, Player, ACE, Fusion.", normalize.Remedy{}, false},
+		{"Column 4 of the following table lists the action required to", normalize.Remedy{}, false},
+	}
+	for _, c := range cases {
+		got, ok := parseTextRow(c.line)
+		if ok != c.ok {
+			t.Errorf("%q: ok=%v, want %v (%+v)", c.line, ok, c.ok, got)
+			continue
+		}
+		if diff := cmp.Diff(c.want, got); diff != "" {
+			t.Errorf("%q (-want +got):\n%s", c.line, diff)
+		}
+	}
+}
+
+// The archive index follows only the messages that carry an advisory.
+func TestMailIndexFollowsAdvisoriesOnly(t *testing.T) {
+	page := `<html><body><ul>
+<LI><A HREF="000001.html">[Security-announce] VMSA-2007-0006 Critical security updates</A>
+<LI><A HREF="000002.html">[Security-announce] List maintenance notice</A>
+<LI><A HREF="http://example.com/000003.html">[Security-announce] VMSA-2007-0007 elsewhere</A>
+</ul></body></html>`
+	got, err := scrapers.ParseFile(Source{}, "http://lists.vmware.com/pipermail/security-announce/2007/date.html", []byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{mail2007}, got.Follow); diff != "" {
+		t.Errorf("follow (-want +got):\n%s", diff)
+	}
+}
+
+// A hosted-only problem is that product's fix, never an ESX fix; an ESX
+// row that needs a patch makes the fix an ESX fix even when hosted rows
+// come first.
+func TestProductOfFix(t *testing.T) {
+	got, err := scrapers.ParseFile(Source{}, mail2007, []byte(fixture(t, mail2007)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	products := map[string]string{}
+	for _, f := range got.Fixes {
+		products[f.ID] = f.Product
+	}
+	want := map[string]string{
+		"VMSA-2007-0006/I": "ESX", "VMSA-2007-0006/II": "Workstation", "VMSA-2007-0006/III": "Workstation",
+		"VMSA-2007-0006/IV": "Workstation", "VMSA-2007-0006/V": "Player",
+	}
+	for id, p := range want {
+		if products[id] != p {
+			t.Errorf("%s: product %q, want %q", id, products[id], p)
+		}
+	}
+	for _, f := range got.Fixes[5:] {
+		if f.Product != "ESX" || !strings.HasSuffix(f.Component, "(service console)") || f.Category != normalize.ConsoleOS {
+			t.Errorf("%s: %s %q %s, want an ESX service console fix", f.ID, f.Product, f.Component, f.Category)
+		}
+	}
+}
+
+// Every seed is recorded, so a replay harvest starts from real pages.
+func TestSeedsRecorded(t *testing.T) {
+	for _, s := range (Source{}).Seeds() {
+		u, err := url.Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name, err := scrapers.RecordedPath(fixturesDir, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(name); err != nil {
+			t.Errorf("seed %s not recorded: %v", s, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(fixturesDir, "support.broadcom.com")); err != nil {
+		t.Errorf("the Broadcom list answer is not recorded: %v", err)
+	}
+}
