@@ -1,20 +1,14 @@
 package microsoft
 
 import (
-	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
-
 	"github.com/patchwatch/patchwatch/normalize"
 	"github.com/patchwatch/patchwatch/scrapers"
+	"github.com/patchwatch/patchwatch/scrapers/scrapertest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files from the parser's output")
 
 const (
 	recorded  = "../../fixtures/api.msrc.microsoft.com/cvrf/v3.0"
@@ -43,41 +37,11 @@ func TestGolden(t *testing.T) {
 	if len(pages) < 7 {
 		t.Fatalf("only %d recorded pages; want the index and at least 6 monthly documents", len(pages))
 	}
+	var golden []scrapertest.Page
 	for _, pg := range pages {
-		t.Run(pg[2], func(t *testing.T) {
-			t.Parallel()
-			body, err := os.ReadFile(pg[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := scrapers.ParseFile(Source{}, pg[1], body)
-			if err != nil {
-				t.Fatalf("parse %s: %v", pg[1], err)
-			}
-			golden := filepath.Join(goldenDir, pg[2]+".json")
-			if *update {
-				out, err := json.MarshalIndent(got, "", "  ")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, append(out, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			raw, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("no golden file (run make golden and review it): %v", err)
-			}
-			var want scrapers.Parsed
-			if err := json.Unmarshal(raw, &want); err != nil {
-				t.Fatalf("%s: %v", golden, err)
-			}
-			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", pg[2], diff)
-			}
-		})
+		golden = append(golden, scrapertest.Page{File: pg[0], URL: pg[1], Golden: filepath.Join(goldenDir, pg[2]+".json")})
 	}
+	scrapertest.Golden(t, Source{}, golden)
 }
 
 // TestGoldenCoverage checks that the corpus is what the analyses need:

@@ -1,21 +1,15 @@
 package oracle
 
 import (
-	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
-
 	"github.com/patchwatch/patchwatch/normalize"
 	"github.com/patchwatch/patchwatch/scrapers"
+	"github.com/patchwatch/patchwatch/scrapers/scrapertest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files from the parser's output")
 
 const (
 	fixtures  = "../../fixtures"
@@ -58,41 +52,11 @@ func TestGolden(t *testing.T) {
 	if len(pages) < 11 {
 		t.Fatalf("only %d recorded pages; want 2 indexes, 4 CPU pages and 5 OVMSA definitions", len(pages))
 	}
+	var golden []scrapertest.Page
 	for _, pg := range pages {
-		t.Run(pg.golden, func(t *testing.T) {
-			t.Parallel()
-			body, err := os.ReadFile(pg.file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := scrapers.ParseFile(Source{}, pg.url, body)
-			if err != nil {
-				t.Fatalf("parse %s: %v", pg.url, err)
-			}
-			golden := filepath.Join(goldenDir, pg.golden+".json")
-			if *update {
-				out, err := json.MarshalIndent(got, "", "  ")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, append(out, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			raw, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("no golden file (run make golden and review it): %v", err)
-			}
-			var want scrapers.Parsed
-			if err := json.Unmarshal(raw, &want); err != nil {
-				t.Fatalf("%s: %v", golden, err)
-			}
-			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", pg.golden, diff)
-			}
-		})
+		golden = append(golden, scrapertest.Page{File: pg.file, URL: pg.url, Golden: filepath.Join(goldenDir, pg.golden+".json")})
 	}
+	scrapertest.Golden(t, Source{}, golden)
 }
 
 // TestGoldenCoverage checks the corpus spans the CVSS eras and every

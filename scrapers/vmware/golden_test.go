@@ -1,22 +1,16 @@
 package vmware
 
 import (
-	"encoding/json"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
-
 	"github.com/patchwatch/patchwatch/normalize"
 	"github.com/patchwatch/patchwatch/scrapers"
+	"github.com/patchwatch/patchwatch/scrapers/scrapertest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files from the parser's output")
 
 const (
 	fixturesDir = "../../fixtures"
@@ -67,40 +61,11 @@ func TestGolden(t *testing.T) {
 	if len(pages) < 33 {
 		t.Fatalf("only %d recorded pages; the corpus should hold the indexes, 10 advisories, 17 KB pages, 2 bulletin pages, the build table and the Broadcom list", len(pages))
 	}
+	var golden []scrapertest.Page
 	for _, p := range pages {
-		t.Run(filepath.Base(p.golden), func(t *testing.T) {
-			t.Parallel()
-			body, err := os.ReadFile(p.file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := scrapers.ParseFile(Source{}, p.url, body)
-			if err != nil {
-				t.Fatalf("parse %s: %v", p.url, err)
-			}
-			if *update {
-				out, err := json.MarshalIndent(got, "", "  ")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p.golden, append(out, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			raw, err := os.ReadFile(p.golden)
-			if err != nil {
-				t.Fatalf("no golden file (run make golden and review it): %v", err)
-			}
-			var want scrapers.Parsed
-			if err := json.Unmarshal(raw, &want); err != nil {
-				t.Fatalf("%s: %v", p.golden, err)
-			}
-			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", p.url, diff)
-			}
-		})
+		golden = append(golden, scrapertest.Page{File: p.file, URL: p.url, Golden: p.golden})
 	}
+	scrapertest.Golden(t, Source{}, golden)
 }
 
 // TestGoldenCoverage checks that the corpus holds what the analyses need:

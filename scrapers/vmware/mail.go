@@ -1,10 +1,8 @@
 package vmware
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -53,36 +51,9 @@ func parseMailPage(body []byte, u *url.URL) (scrapers.Parsed, error) {
 	if pre.Length() == 0 {
 		return scrapers.Parsed{}, fmt.Errorf("%s: no <pre> mail body on the message page", u)
 	}
-	text, err := unsign(pre.Text())
+	text, err := scrapers.Unsign(pre.Text())
 	if err != nil {
 		return scrapers.Parsed{}, fmt.Errorf("%s: %w", u, err)
 	}
 	return advisoryFromText(text, u, "")
-}
-
-// unsign strips OpenPGP clear-signing (armour header, signature block,
-// dash-escaping). Unsigned text is returned as is; a signed text whose
-// signature block is missing is reported as truncated.
-func unsign(s string) (string, error) {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	const begin, sig = "-----BEGIN PGP SIGNED MESSAGE-----", "-----BEGIN PGP SIGNATURE-----"
-	start := strings.Index(s, begin)
-	if start < 0 {
-		return s, nil
-	}
-	s = s[start+len(begin):]
-	blank := strings.Index(s, "\n\n")
-	if blank < 0 {
-		return "", errors.New("PGP-signed mail has no body (truncated page?)")
-	}
-	s = s[blank+2:]
-	end := strings.Index(s, sig)
-	if end < 0 {
-		return "", errors.New("PGP-signed mail has no signature block (truncated page?)")
-	}
-	lines := strings.Split(s[:end], "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimPrefix(l, "- ")
-	}
-	return strings.Join(lines, "\n"), nil
 }

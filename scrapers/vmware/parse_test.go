@@ -21,8 +21,8 @@ const (
 	rn670      = "https://docs.vmware.com/en/VMware-vSphere/6.7/rn/esxi670-202102001.html"
 )
 
-// fixture reads the recorded page of a URL.
-func fixture(t *testing.T, rawURL string) string {
+// recordedPath is where the page of a URL is recorded under fixturesDir.
+func recordedPath(t *testing.T, rawURL string) string {
 	t.Helper()
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -32,7 +32,13 @@ func fixture(t *testing.T, rawURL string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(name)
+	return name
+}
+
+// fixture reads the recorded page of a URL.
+func fixture(t *testing.T, rawURL string) string {
+	t.Helper()
+	b, err := os.ReadFile(recordedPath(t, rawURL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,15 +185,7 @@ func TestProductOfFix(t *testing.T) {
 // Every seed is recorded, so a replay harvest starts from real pages.
 func TestSeedsRecorded(t *testing.T) {
 	for _, s := range (Source{}).Seeds() {
-		u, err := url.Parse(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		name, err := scrapers.RecordedPath(fixturesDir, u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := os.Stat(name); err != nil {
+		if _, err := os.Stat(recordedPath(t, s)); err != nil {
 			t.Errorf("seed %s not recorded: %v", s, err)
 		}
 	}

@@ -1,21 +1,14 @@
 package xen
 
 import (
-	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/patchwatch/patchwatch/normalize"
 	"github.com/patchwatch/patchwatch/scrapers"
+	"github.com/patchwatch/patchwatch/scrapers/scrapertest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files from the parser's output")
 
 const (
 	recorded  = "../../fixtures/xenbits.xen.org/xsa"
@@ -33,49 +26,11 @@ func pageURL(name string) string {
 // TestGolden parses every recorded xenbits page and compares the result
 // with its reviewed golden JSON, one parallel subtest per page.
 func TestGolden(t *testing.T) {
-	entries, err := os.ReadDir(recorded)
-	if err != nil {
-		t.Fatal(err)
+	pages := scrapertest.Walk(t, recorded, pageURL, goldenDir)
+	if len(pages) < 27 {
+		t.Fatalf("only %d recorded pages in %s; the corpus should hold the index, the feed and at least 25 advisories", len(pages), recorded)
 	}
-	if len(entries) < 27 {
-		t.Fatalf("only %d recorded pages in %s; the corpus should hold the index, the feed and at least 25 advisories", len(entries), recorded)
-	}
-	for _, e := range entries {
-		name := e.Name()
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			body, err := os.ReadFile(filepath.Join(recorded, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := scrapers.ParseFile(Source{}, pageURL(name), body)
-			if err != nil {
-				t.Fatalf("parse %s: %v", name, err)
-			}
-			golden := filepath.Join(goldenDir, strings.TrimSuffix(name, filepath.Ext(name))+".json")
-			if *update {
-				out, err := json.MarshalIndent(got, "", "  ")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, append(out, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			raw, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("no golden file (run make golden and review it): %v", err)
-			}
-			var want scrapers.Parsed
-			if err := json.Unmarshal(raw, &want); err != nil {
-				t.Fatalf("%s: %v", golden, err)
-			}
-			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("%s (-want +got):\n%s", name, diff)
-			}
-		})
-	}
+	scrapertest.Golden(t, Source{}, pages)
 }
 
 // TestGoldenCoverage checks that the recorded corpus covers what the

@@ -199,7 +199,7 @@ const (
 // centred header (CVEs / XSA-N, version, title) and "="-underlined
 // sections. It yields the advisory and its one fix.
 func parseAdvisoryText(body []byte, u *url.URL, n string) (scrapers.Parsed, error) {
-	text, err := unsign(string(body))
+	text, err := scrapers.Unsign(string(body))
 	if err != nil {
 		return scrapers.Parsed{}, fmt.Errorf("%s: %w", u, err)
 	}
@@ -264,34 +264,6 @@ func parseAdvisoryText(body []byte, u *url.URL, n string) (scrapers.Parsed, erro
 		Advisories: []normalize.Advisory{adv},
 		Fixes:      []normalize.Fix{fix},
 	}}, nil
-}
-
-// unsign strips OpenPGP clear-signing: the armour header, the signature
-// block and dash-escaping. Unsigned text is returned as is; a signed text
-// without its signature block is reported as truncated.
-func unsign(s string) (string, error) {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	const begin, sig = "-----BEGIN PGP SIGNED MESSAGE-----", "-----BEGIN PGP SIGNATURE-----"
-	start := strings.Index(s, begin)
-	if start < 0 {
-		return s, nil
-	}
-	s = s[start+len(begin):]
-	// Armour headers ("Hash: SHA256") run to the first blank line.
-	blank := strings.Index(s, "\n\n")
-	if blank < 0 {
-		return "", errors.New("PGP-signed text has no body (truncated page?)")
-	}
-	s = s[blank+2:]
-	end := strings.Index(s, sig)
-	if end < 0 {
-		return "", errors.New("PGP-signed text has no signature block (truncated page?)")
-	}
-	lines := strings.Split(s[:end], "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimPrefix(l, "- ")
-	}
-	return strings.Join(lines, "\n"), nil
 }
 
 // splitSections cuts the text at each line underlined with "=". What comes
