@@ -86,7 +86,13 @@ func (m *memSink) State(_ context.Context, u string) (PageState, error) {
 	}
 	sum := sha256.Sum256(f.Body)
 	return PageState{Known: true, SHA256: hex.EncodeToString(sum[:]), ETag: f.ETag, LastModified: f.LastModified,
-		LastFetched: f.FetchedAt, Links: f.Links, Records: len(m.pages[u].Advisories)}, nil
+		LastFetched: f.FetchedAt, Links: f.Links}, nil
+}
+
+func (m *memSink) Records(_ context.Context, u string) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.pages[u].Advisories), nil
 }
 
 func (m *memSink) SaveUnparsed(_ context.Context, f Fetched) error {

@@ -42,17 +42,16 @@ type PageState struct {
 	LastFetched  time.Time
 	Links        []string
 	ParseError   string
-	// Records counts the records last stored from this URL; a page that
-	// had records and now yields none has changed layout.
-	Records int
 }
 
 // Sink receives the harvest's pages. SavePage must write a page and its
 // records atomically; SaveUnparsed keeps a page whose parse failed, so it
 // can be re-parsed after a fix without fetching it again, and leaves the
-// records stored earlier untouched.
+// records stored earlier untouched. Records counts the records last stored
+// from a URL: a page that had some and now yields none has changed layout.
 type Sink interface {
 	State(ctx context.Context, url string) (PageState, error)
+	Records(ctx context.Context, url string) (int, error)
 	SavePage(ctx context.Context, f Fetched, res normalize.Result) error
 	SaveUnparsed(ctx context.Context, f Fetched) error
 }
@@ -136,13 +135,14 @@ func (h *Harvester) Run(ctx context.Context, sources []Source) []Report {
 // sourceRun is the state of one source's harvest, shared by colly's
 // callbacks.
 type sourceRun struct {
-	h     *Harvester
-	ctx   context.Context
-	src   Source
-	c     *colly.Collector
-	log   *slog.Logger
-	seeds map[string]bool
-	queue *frontier
+	h      *Harvester
+	ctx    context.Context
+	src    Source
+	c      *colly.Collector
+	log    *slog.Logger
+	seeds  map[string]bool
+	queued map[string]bool // every URL queued in this run, so each is visited once
+	queue  *frontier
 
 	mu  sync.Mutex
 	rep Report
@@ -151,10 +151,11 @@ type sourceRun struct {
 func (h *Harvester) runSource(ctx context.Context, src Source) Report {
 	r := &sourceRun{
 		h: h, ctx: ctx, src: src,
-		log:   h.logger().With("source", src.Name()),
-		seeds: map[string]bool{},
-		queue: newFrontier(),
-		rep:   Report{Source: src.Name(), StartedAt: h.now().UTC()},
+		log:    h.logger().With("source", src.Name()),
+		seeds:  map[string]bool{},
+		queued: map[string]bool{},
+		queue:  newFrontier(),
+		rep:    Report{Source: src.Name(), StartedAt: h.now().UTC()},
 	}
 	c, err := h.Fetcher.Collector(ctx, src.Domains())
 	if err != nil {
@@ -168,9 +169,7 @@ func (h *Harvester) runSource(ctx context.Context, src Source) Report {
 	for _, seed := range src.Seeds() {
 		r.seeds[canonical(seed)] = true
 	}
-	for _, seed := range src.Seeds() {
-		r.queue.push(seed)
-	}
+	r.follow(src.Seeds())
 	var workers sync.WaitGroup
 	for range h.Fetcher.cfg.Parallel {
 		workers.Add(1)
@@ -213,25 +212,24 @@ const (
 	urlKey   = "patchwatch.url"
 )
 
-// onRequest decides, for a detail page, whether to ask at all (not within
-// the revisit age) and makes the request conditional on what is stored.
+// onRequest makes a detail page's request conditional on what is stored.
 func (r *sourceRun) onRequest(req *colly.Request) {
 	u := req.URL.String()
-	st, err := r.h.Sink.State(r.ctx, u)
-	if err != nil {
-		r.fail(u, 0, err)
-		req.Abort()
-		return
+	st, ok := req.Ctx.GetAny(stateKey).(PageState)
+	if !ok {
+		// A visit not prepared by visit (a redirect target, say).
+		var err error
+		if st, err = r.h.Sink.State(r.ctx, u); err != nil {
+			r.fail(u, 0, err)
+			req.Abort()
+			return
+		}
+		req.Ctx.Put(stateKey, st)
 	}
-	req.Ctx.Put(stateKey, st)
-	req.Ctx.Put(urlKey, u)
+	if req.Ctx.Get(urlKey) == "" {
+		req.Ctx.Put(urlKey, u)
+	}
 	if r.seeds[u] || !st.Known || st.ParseError != "" {
-		return
-	}
-	if r.h.Revisit > 0 && r.h.now().Sub(st.LastFetched) < r.h.Revisit {
-		r.count(func(rep *Report) { rep.Unchanged++ })
-		req.Abort()
-		r.follow(st.Links)
 		return
 	}
 	if st.ETag != "" {
@@ -304,11 +302,14 @@ func (r *sourceRun) onResponse(resp *colly.Response) {
 	if err == nil {
 		err = parsed.Validate()
 	}
-	if err == nil && parsed.Empty() && len(parsed.Follow) == 0 && st.Records > 0 {
-		err = fmt.Errorf("page yields no records, %d were stored from it before", st.Records)
+	records := 0
+	if err != nil || parsed.Empty() && len(parsed.Follow) == 0 {
+		if records, err = r.recordsBefore(f.URL, err); err == nil && records > 0 {
+			err = fmt.Errorf("page yields no records, %d were stored from it before", records)
+		}
 	}
 	if err != nil {
-		if st.Records > 0 {
+		if records > 0 {
 			err = fmt.Errorf("%w: %w (earlier records kept)", ErrLayoutDrift, err)
 		}
 		f.ParseError = err.Error()
@@ -338,19 +339,51 @@ func (r *sourceRun) onResponse(resp *colly.Response) {
 	r.follow(parsed.Follow)
 }
 
+// recordsBefore counts what u stored before, for telling layout drift from
+// a page that never had records; parseErr passes through.
+func (r *sourceRun) recordsBefore(u string, parseErr error) (int, error) {
+	n, err := r.h.Sink.Records(r.ctx, u)
+	if err != nil {
+		return 0, errors.Join(parseErr, err)
+	}
+	return n, parseErr
+}
+
+// follow queues the links not yet queued in this run.
 func (r *sourceRun) follow(links []string) {
 	for _, next := range links {
-		r.queue.push(next)
+		u := canonical(next)
+		r.mu.Lock()
+		dup := r.queued[u]
+		r.queued[u] = true
+		r.mu.Unlock()
+		if !dup {
+			r.queue.push(u)
+		}
 	}
 }
 
-// visit fetches u, with a fresh colly context (a child visit would share
-// its parent's, and each request keeps its own page state there); refusals
-// that happen before any request (robots.txt, a foreign domain) are page
-// failures too.
+// visit fetches u, unless it is a detail page fetched within the revisit
+// age: that one is counted unchanged and its stored links followed without
+// going near colly or the network. Each visit gets a fresh colly context (a
+// child visit would share its parent's) carrying the page's stored state.
+// Refusals that happen before any request (robots.txt, a foreign domain)
+// are page failures too.
 func (r *sourceRun) visit(u string) {
+	st, err := r.h.Sink.State(r.ctx, u)
+	if err != nil {
+		r.fail(u, 0, err)
+		return
+	}
+	if !r.seeds[canonical(u)] && st.Known && st.ParseError == "" && r.h.Revisit > 0 &&
+		r.h.now().Sub(st.LastFetched) < r.h.Revisit {
+		r.count(func(rep *Report) { rep.Unchanged++ })
+		r.follow(st.Links)
+		return
+	}
 	ctx := colly.NewContext()
-	err := r.c.Request(http.MethodGet, u, nil, ctx, nil)
+	ctx.Put(stateKey, st)
+	err = r.c.Request(http.MethodGet, u, nil, ctx, nil)
 	var already *colly.AlreadyVisitedError
 	switch {
 	case err == nil, errors.As(err, &already):

@@ -3,12 +3,14 @@ package store
 // Re-indexing the records noted in search_dirty (migration 0006), run just
 // before every commit so the full-text index and the records it describes
 // are always committed together. Set-based statements let SQLite tokenise
-// each changed record once per transaction, however many pages touched it.
+// each changed record once per transaction, however many pages touched it;
+// CROSS JOIN keeps the small dirty list as the outer loop, so the cost
+// follows the changes, not the size of the index.
 const (
 	sqlSearchDropRows = `DELETE FROM search_text WHERE rowid IN (
-	SELECT k.rowid FROM search_keys k JOIN search_dirty d ON d.kind = k.kind AND d.ref = k.ref)`
+	SELECT k.rowid FROM search_dirty d CROSS JOIN search_keys k ON k.kind = d.kind AND k.ref = d.ref)`
 	sqlSearchDropKeys = `DELETE FROM search_keys WHERE rowid IN (
-	SELECT k.rowid FROM search_keys k JOIN search_dirty d ON d.kind = k.kind AND d.ref = k.ref
+	SELECT k.rowid FROM search_dirty d CROSS JOIN search_keys k ON k.kind = d.kind AND k.ref = d.ref
 	WHERE (d.kind = 'advisory' AND NOT EXISTS (SELECT 1 FROM advisories WHERE id = d.ref))
 	   OR (d.kind = 'fix' AND NOT EXISTS (SELECT 1 FROM fixes WHERE id = d.ref)))`
 	sqlSearchAddKeys = `INSERT INTO search_keys (kind, ref)
@@ -22,14 +24,14 @@ SELECT k.rowid, 'advisory', a.id, a.vendor, a.title,
 		char(10) || json_extract(s.value, '$.title') || char(10) || json_extract(s.value, '$.text'), '')
 		FROM json_each(a.sections) s), '')
 FROM search_dirty d
-JOIN advisories a ON a.id = d.ref
-JOIN search_keys k ON k.kind = 'advisory' AND k.ref = a.id
+CROSS JOIN advisories a ON a.id = d.ref
+CROSS JOIN search_keys k ON k.kind = 'advisory' AND k.ref = a.id
 WHERE d.kind = 'advisory'`
 	sqlSearchIndexFixes = `INSERT INTO search_text (rowid, kind, ref, vendor, title, body)
 SELECT k.rowid, 'fix', f.id, f.vendor, f.component, f.summary || char(10) || f.evidence
 FROM search_dirty d
-JOIN fixes f ON f.id = d.ref
-JOIN search_keys k ON k.kind = 'fix' AND k.ref = f.id
+CROSS JOIN fixes f ON f.id = d.ref
+CROSS JOIN search_keys k ON k.kind = 'fix' AND k.ref = f.id
 WHERE d.kind = 'fix'`
 	sqlSearchClearDirty = `DELETE FROM search_dirty`
 )

@@ -24,9 +24,6 @@ type PageState struct {
 	LastFetched  time.Time
 	Links        []string
 	ParseError   string
-	// Records counts the advisories, patches and fixes last written from
-	// this URL.
-	Records int
 }
 
 // PageState returns the state of url's latest stored fetch; Known is false
@@ -53,14 +50,24 @@ FROM documents WHERE url = ? ORDER BY last_fetched_at DESC, id DESC LIMIT 1`, ur
 	if err := json.Unmarshal([]byte(links), &st.Links); err != nil {
 		return PageState{}, fmt.Errorf("page state of %s: links: %w", url, err)
 	}
-	err = s.queryRow(ctx, `
+	return st, nil
+}
+
+// RecordsFrom counts the advisories, patches and fixes last written from
+// url. A page that had records and now yields none has changed layout; the
+// harvest asks only when a page fails or comes back empty.
+func (s *Store) RecordsFrom(ctx context.Context, url string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int
+	err := s.queryRow(ctx, `
 SELECT (SELECT count(*) FROM advisories WHERE document_url = ?1)
      + (SELECT count(*) FROM patches WHERE document_url = ?1)
-     + (SELECT count(*) FROM fixes WHERE document_url = ?1)`, url).Scan(&st.Records)
+     + (SELECT count(*) FROM fixes WHERE document_url = ?1)`, url).Scan(&n)
 	if err != nil {
-		return PageState{}, fmt.Errorf("page state of %s: records: %w", url, err)
+		return 0, fmt.Errorf("records from %s: %w", url, err)
 	}
-	return st, nil
+	return n, nil
 }
 
 // LatestDocumentIDs lists, oldest first, the ID of the latest stored fetch

@@ -233,6 +233,10 @@ func (s sink) State(ctx context.Context, u string) (scrapers.PageState, error) {
 	return scrapers.PageState(st), err
 }
 
+func (s sink) Records(ctx context.Context, u string) (int, error) {
+	return s.st.RecordsFrom(ctx, u)
+}
+
 func (s sink) SavePage(ctx context.Context, f scrapers.Fetched, res normalize.Result) error {
 	return s.st.SavePage(ctx, document(f), res)
 }
