@@ -130,7 +130,11 @@ Example:
 		return fail(exitFatal, err)
 	}
 	defer conn.Close()
-	data, err := loadPatchData(ctx, conn)
+	var scope patchScope
+	if single && !*compare {
+		scope = patchScope{vendor: *vendor, product: *product, after: start, until: end}
+	}
+	data, err := loadPatchData(ctx, conn, scope)
 	if err != nil {
 		return fail(exitFatal, err)
 	}
@@ -140,8 +144,12 @@ Example:
 		q := cadenceQuery{vendor: *vendor, product: *product, version: *version, start: start, end: end, securityOnly: *securityOnly}
 		r := data.cadence(q)
 		if len(data.matching(q)) == 0 {
+			names, err := productNames(ctx, conn)
+			if err != nil {
+				return fail(exitFatal, err)
+			}
 			fmt.Fprintf(e.stderr, "patchwatch cadence: no patches with a release date for %s %s %s in the database (products: %s)\n",
-				*vendor, *product, *version, strings.Join(data.productNames(), ", "))
+				*vendor, *product, *version, strings.Join(names, ", "))
 		}
 		results = append(results, r)
 	}
@@ -247,12 +255,29 @@ type patchFix struct{ id, category string }
 // patchData is every dated patch with its fixes, read once.
 type patchData struct{ patches []patchRow }
 
-// loadPatchData reads every patch with a release date and the fixes linked
-// to it, ordered so results are deterministic.
-func loadPatchData(ctx context.Context, db *sql.DB) (*patchData, error) {
+// patchScope narrows what loadPatchData reads: one vendor and product in a
+// window, or (the zero value) every dated patch, as --compare needs.
+type patchScope struct {
+	vendor, product string
+	after, until    time.Time
+}
+
+func (s patchScope) where() (string, []any) {
+	if s.vendor == "" {
+		return "released IS NOT NULL", nil
+	}
+	return `vendor = lower(?) AND product = ? COLLATE NOCASE AND released > ? AND released <= ?`,
+		[]any{s.vendor, s.product, s.after.Format(normalize.DateLayout), s.until.Format(normalize.DateLayout)}
+}
+
+// loadPatchData reads the dated patches in scope and the fixes linked to
+// them, ordered so results are deterministic. Reading only one product's
+// window keeps a single cadence fast however large the database.
+func loadPatchData(ctx context.Context, db *sql.DB, scope patchScope) (*patchData, error) {
+	where, args := scope.where()
 	_, rows, err := fetchAll(ctx, db, `
 SELECT id, vendor, product, version, released, classification, reboot_required, security
-FROM v_patches WHERE released IS NOT NULL ORDER BY released, vendor, product, id`)
+FROM v_patches WHERE `+where+` ORDER BY released, vendor, product, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read patches: %w", err)
 	}
@@ -275,7 +300,9 @@ FROM v_patches WHERE released IS NOT NULL ORDER BY released, vendor, product, id
 		d.patches = append(d.patches, p)
 	}
 	_, links, err := fetchAll(ctx, db, `
-SELECT fp.patch_id, f.id, f.category FROM fix_patches fp JOIN fixes f ON f.id = fp.fix_id ORDER BY fp.patch_id, f.id`)
+SELECT fp.patch_id, f.id, f.category FROM fix_patches fp JOIN fixes f ON f.id = fp.fix_id
+WHERE fp.patch_id IN (SELECT id FROM patches WHERE `+where+`)
+ORDER BY fp.patch_id, f.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read fixes of patches: %w", err)
 	}
@@ -285,6 +312,20 @@ SELECT fp.patch_id, f.id, f.category FROM fix_patches fp JOIN fixes f ON f.id = 
 		}
 	}
 	return d, nil
+}
+
+// productNames lists every vendor/product with dated patches, for the
+// message that says what the database does hold.
+func productNames(ctx context.Context, db *sql.DB) ([]string, error) {
+	_, rows, err := fetchAll(ctx, db, `SELECT DISTINCT vendor || ' ' || product FROM patches WHERE released IS NOT NULL ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = cell(r[0])
+	}
+	return out, nil
 }
 
 // versionMatches reports whether a patch's version names want, either
@@ -344,14 +385,6 @@ func (d *patchData) products() []product {
 		return out[i].product < out[j].product
 	})
 	return out
-}
-
-func (d *patchData) productNames() []string {
-	var names []string
-	for _, p := range d.products() {
-		names = append(names, p.vendor+" "+p.product)
-	}
-	return names
 }
 
 // cadence computes the events and figures for q.

@@ -117,7 +117,7 @@ func (r *report) fixCount() int {
 }
 
 func loadReport(ctx context.Context, db *sql.DB, vendors []string) (*report, error) {
-	data, err := loadPatchData(ctx, db)
+	data, err := loadPatchData(ctx, db, patchScope{})
 	if err != nil {
 		return nil, err
 	}

@@ -65,19 +65,31 @@ Examples:
 	}
 	defer conn.Close()
 
+	// The best matches are picked by rank first, which FTS5 answers from
+	// its index alone; only those few get a snippet and their record's date
+	// and title. They are joined to the tables, not to v_fixes, whose
+	// per-fix subqueries would run for every fix; released is v_fixes's
+	// definition, for the matched fixes only.
 	q := `
+WITH top AS (
+	SELECT rowid AS rid, rank AS r FROM search_text
+	WHERE search_text MATCH ?1
+		AND (?2 = '' OR kind = ?2)
+		AND (?3 = '[]' OR vendor IN (SELECT value FROM json_each(?3)))
+	ORDER BY rank
+	LIMIT ?4)
 SELECT s.kind, s.ref AS id, s.vendor,
-	CASE s.kind WHEN 'advisory' THEN a.published ELSE f.released END AS date,
+	CASE s.kind WHEN 'advisory' THEN a.published ELSE coalesce(
+		(SELECT min(p.released) FROM fix_patches fp JOIN patches p ON p.id = fp.patch_id WHERE fp.fix_id = f.id),
+		(SELECT published FROM advisories WHERE id = f.advisory_id)) END AS date,
 	CASE s.kind WHEN 'advisory' THEN a.title ELSE f.category || ': ' || f.component END AS title,
 	snippet(search_text, -1, '[', ']', '…', 12) AS snippet
-FROM search_text s
+FROM top
+JOIN search_text s ON s.rowid = top.rid
 LEFT JOIN advisories a ON s.kind = 'advisory' AND a.id = s.ref
-LEFT JOIN v_fixes f ON s.kind = 'fix' AND f.id = s.ref
+LEFT JOIN fixes f ON s.kind = 'fix' AND f.id = s.ref
 WHERE search_text MATCH ?1
-	AND (?2 = '' OR s.kind = ?2)
-	AND (?3 = '[]' OR s.vendor IN (SELECT value FROM json_each(?3)))
-ORDER BY s.rank, s.kind, s.ref
-LIMIT ?4`
+ORDER BY top.r, s.kind, s.ref`
 	cols, rows, err := fetchAll(ctx, conn, q, match, *kind, jsonStrings(vendors), *limit)
 	if err != nil {
 		if strings.Contains(err.Error(), "fts5") || strings.Contains(err.Error(), "syntax error") {
