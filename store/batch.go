@@ -41,8 +41,8 @@ func (s *Store) writePage(ctx context.Context, url string, fn func(*pageTx) erro
 		if err := fn(p); err != nil {
 			return err
 		}
-		if err := p.indexSearch(); err != nil {
-			return fmt.Errorf("update the search index: %w", err)
+		if err := p.updateDerived(); err != nil {
+			return fmt.Errorf("update derived data: %w", err)
 		}
 		return tx.Commit()
 	}
@@ -77,8 +77,8 @@ func (s *Store) writePage(ctx context.Context, url string, fn func(*pageTx) erro
 	return nil
 }
 
-// Flush commits the open batch, if any, and brings the search index up to
-// date. Callers that batch must flush before they report what was stored;
+// Flush commits the open batch, if any, and brings derived data (fix
+// release dates, the search index) up to date. Callers that batch must flush before they report what was stored;
 // Close flushes too.
 func (s *Store) Flush() error {
 	s.mu.Lock()
@@ -93,9 +93,9 @@ func (s *Store) commitBatch() error {
 	b := s.batch
 	s.batch = nil
 	p := &pageTx{s: s, ctx: context.Background(), tx: b.tx}
-	if err := p.indexSearch(); err != nil {
+	if err := p.updateDerived(); err != nil {
 		b.tx.Rollback()
-		return fmt.Errorf("update the search index for %d pages: %w", b.pages, err)
+		return fmt.Errorf("update derived data for %d pages: %w", b.pages, err)
 	}
 	if err := b.tx.Commit(); err != nil {
 		return fmt.Errorf("commit %d pages: %w", b.pages, err)
@@ -103,12 +103,13 @@ func (s *Store) commitBatch() error {
 	return nil
 }
 
-// indexPending indexes records changed outside the store's page writes
-// (an operator's SQL, say), so any store activity brings search up to date.
+// indexPending updates derived data for records changed outside the
+// store's page writes (an operator's SQL, say), so any store activity
+// brings it up to date.
 func (s *Store) indexPending() error {
 	ctx := context.Background()
 	var pending bool
-	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_dirty)`).Scan(&pending); err != nil || !pending {
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_dirty) OR EXISTS (SELECT 1 FROM fix_dates_dirty)`).Scan(&pending); err != nil || !pending {
 		return err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -116,8 +117,8 @@ func (s *Store) indexPending() error {
 		return err
 	}
 	defer tx.Rollback()
-	if err := (&pageTx{s: s, ctx: ctx, tx: tx}).indexSearch(); err != nil {
-		return fmt.Errorf("update the search index: %w", err)
+	if err := (&pageTx{s: s, ctx: ctx, tx: tx}).updateDerived(); err != nil {
+		return fmt.Errorf("update derived data: %w", err)
 	}
 	return tx.Commit()
 }

@@ -151,8 +151,8 @@ func (s *Store) Close() error {
 // prepare readies the page statements once, before any transaction can
 // hold the store's single connection.
 func (s *Store) prepare(ctx context.Context) error {
-	s.stmts = make(map[string]*sql.Stmt, len(pageStatements)+len(searchStatements))
-	for _, q := range append(pageStatements, searchStatements...) {
+	s.stmts = make(map[string]*sql.Stmt, len(pageStatements)+len(derivedStatements))
+	for _, q := range append(pageStatements, derivedStatements...) {
 		st, err := s.db.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("prepare %.40q: %w", q, err)

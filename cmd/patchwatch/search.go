@@ -68,8 +68,7 @@ Examples:
 	// The best matches are picked by rank first, which FTS5 answers from
 	// its index alone; only those few get a snippet and their record's date
 	// and title. They are joined to the tables, not to v_fixes, whose
-	// per-fix subqueries would run for every fix; released is v_fixes's
-	// definition, for the matched fixes only.
+	// per-fix subqueries would run for every fix.
 	q := `
 WITH top AS (
 	SELECT rowid AS rid, rank AS r FROM search_text
@@ -79,9 +78,7 @@ WITH top AS (
 	ORDER BY rank
 	LIMIT ?4)
 SELECT s.kind, s.ref AS id, s.vendor,
-	CASE s.kind WHEN 'advisory' THEN a.published ELSE coalesce(
-		(SELECT min(p.released) FROM fix_patches fp JOIN patches p ON p.id = fp.patch_id WHERE fp.fix_id = f.id),
-		(SELECT published FROM advisories WHERE id = f.advisory_id)) END AS date,
+	CASE s.kind WHEN 'advisory' THEN a.published ELSE f.released END AS date,
 	CASE s.kind WHEN 'advisory' THEN a.title ELSE f.category || ': ' || f.component END AS title,
 	snippet(search_text, -1, '[', ']', '…', 12) AS snippet
 FROM top

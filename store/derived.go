@@ -1,8 +1,11 @@
 package store
 
-// Re-indexing the records noted in search_dirty (migration 0006), run just
-// before every commit so the full-text index and the records it describes
-// are always committed together. Set-based statements let SQLite tokenise
+// Derived data brought up to date just before every commit, so it is always
+// committed together with the records it derives from: the full-text index
+// of the records noted in search_dirty (migration 0006) and the release
+// dates of the fixes noted in fix_dates_dirty (migration 0008).
+//
+// Re-indexing: Set-based statements let SQLite tokenise
 // each changed record once per transaction, however many pages touched it;
 // CROSS JOIN keeps the small dirty list as the outer loop, so the cost
 // follows the changes, not the size of the index.
@@ -36,14 +39,24 @@ WHERE d.kind = 'fix'`
 	sqlSearchClearDirty = `DELETE FROM search_dirty`
 )
 
-// searchStatements are run in this order by indexSearch.
-var searchStatements = []string{sqlSearchDropRows, sqlSearchDropKeys, sqlSearchAddKeys,
+// A fix's release date: its earliest patch's, else its advisory's.
+const (
+	sqlFixDates = `UPDATE fixes SET released = coalesce(
+	(SELECT min(p.released) FROM fix_patches fp JOIN patches p ON p.id = fp.patch_id WHERE fp.fix_id = fixes.id),
+	(SELECT published FROM advisories WHERE id = fixes.advisory_id))
+WHERE id IN (SELECT fix_id FROM fix_dates_dirty)`
+	sqlFixDatesClear = `DELETE FROM fix_dates_dirty`
+)
+
+// derivedStatements are run in this order by updateDerived.
+var derivedStatements = []string{sqlFixDates, sqlFixDatesClear,
+	sqlSearchDropRows, sqlSearchDropKeys, sqlSearchAddKeys,
 	sqlSearchIndexAdvisories, sqlSearchIndexFixes, sqlSearchClearDirty}
 
-// indexSearch brings the full-text index up to date with the records
-// changed in p's transaction.
-func (p *pageTx) indexSearch() error {
-	for _, q := range searchStatements {
+// updateDerived brings the fixes' release dates and the full-text index up
+// to date with the records changed in p's transaction.
+func (p *pageTx) updateDerived() error {
+	for _, q := range derivedStatements {
 		if _, err := p.exec(q); err != nil {
 			return err
 		}
