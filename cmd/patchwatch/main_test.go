@@ -316,3 +316,16 @@ func TestUsageErrorsExit2(t *testing.T) {
 		t.Errorf("harvest --help: exit %d, %q", code, errs)
 	}
 }
+
+func TestParseCommandPrintsEmptyListsNotNull(t *testing.T) {
+	// The index page holds only unused and withdrawn numbers: no patches
+	// and no fixes, which must print as [] for other tools.
+	code, out, errs := runCmd(t, "parse", "--source", "xen", "--url", "https://xenbits.xen.org/xsa/",
+		filepath.Join(fixtures, "xenbits.xen.org", "xsa", "index.html"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, `"patches": []`) || !strings.Contains(out, `"fixes": []`) || strings.Contains(out, "null") {
+		t.Errorf("empty lists not printed as []:\n%s", out)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/patchwatch/patchwatch/normalize"
 	"github.com/patchwatch/patchwatch/scrapers"
 )
 
@@ -44,7 +45,18 @@ Example:
 		fmt.Fprintf(e.stderr, "patchwatch parse: %s: %v\n", fs.Arg(0), err)
 		return exitPartial
 	}
-	out, err := json.MarshalIndent(parsed.Result, "", "  ")
+	res := parsed.Result
+	// Readers of this JSON get lists, never null, for a page without records.
+	if res.Advisories == nil {
+		res.Advisories = []normalize.Advisory{}
+	}
+	if res.Patches == nil {
+		res.Patches = []normalize.Patch{}
+	}
+	if res.Fixes == nil {
+		res.Fixes = []normalize.Fix{}
+	}
+	out, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		fmt.Fprintln(e.stderr, "patchwatch parse:", err)
 		return exitFatal
