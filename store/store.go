@@ -65,7 +65,7 @@ type Store struct {
 // corrupts the database or loses a committed page, and only a power loss
 // can undo the last commits, which the next harvest fetches again. It makes
 // a commit per page cheap enough for archive-scale harvests.
-const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=foreign_keys(1)&_txlock=immediate"
+const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=foreign_keys(1)&_txlock=immediate"
 
 // readerPragmas apply to every connection opened by OpenReadOnly; query_only
 // makes any write statement fail even if the file itself is writable.

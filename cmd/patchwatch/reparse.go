@@ -29,6 +29,7 @@ earlier records and is reported. Exit 1 if any page failed.`)
 	if fs.NArg() > 0 {
 		return fail(fmt.Errorf("unexpected arguments %q", fs.Args()))
 	}
+	boundMemory(e)
 	sources, err := pickSources(sourceNames)
 	if err != nil {
 		return fail(err)
