@@ -93,17 +93,11 @@ Examples:
 	if err != nil {
 		return fail(err)
 	}
-	lock, err := store.AcquireLock(ctx, *db, *wait)
+	st, closeStore, err := openWriter(ctx, *db, *wait, *commitEvery)
 	if err != nil {
 		return fail(err)
 	}
-	defer lock.Release()
-	st, err := store.Open(*db)
-	if err != nil {
-		return fail(err)
-	}
-	defer st.Close()
-	st.CommitEvery = *commitEvery
+	defer closeStore()
 	if n, err := st.AbortStaleRuns(ctx); err != nil {
 		return fail(err)
 	} else if n > 0 {
@@ -182,6 +176,26 @@ func sourceRun(r scrapers.Report) store.SourceRun {
 		Requests: r.Requests(), HTTP2xx: r.HTTP2xx, HTTP304: r.HTTP304, HTTP4xx: r.HTTP4xx, HTTP5xx: r.HTTP5xx,
 		NetErrors: r.NetErrors, New: r.New, Changed: r.Changed, Unchanged: r.Unchanged, Failed: r.Failed,
 	}
+}
+
+// openWriter takes the database's writer lock (waiting up to wait) and opens
+// the store with pages committed commitEvery at a time; closing it commits
+// what is pending and gives the lock back.
+func openWriter(ctx context.Context, db string, wait time.Duration, commitEvery int) (*store.Store, func(), error) {
+	lock, err := store.AcquireLock(ctx, db, wait)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(db)
+	if err != nil {
+		lock.Release()
+		return nil, nil, err
+	}
+	st.CommitEvery = commitEvery
+	return st, func() {
+		st.Close()
+		lock.Release()
+	}, nil
 }
 
 // harvestMemoryLimit is the Go heap's soft limit for harvest and reparse,

@@ -34,17 +34,11 @@ earlier records and is reported. Exit 1 if any page failed.`)
 	if err != nil {
 		return fail(err)
 	}
-	lock, err := store.AcquireLock(ctx, *db, *wait)
+	st, closeStore, err := openWriter(ctx, *db, *wait, 500)
 	if err != nil {
 		return fail(err)
 	}
-	defer lock.Release()
-	st, err := store.Open(*db)
-	if err != nil {
-		return fail(err)
-	}
-	defer st.Close()
-	st.CommitEvery = 500
+	defer closeStore()
 
 	failed := 0
 	for _, src := range sources {

@@ -19,7 +19,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -309,21 +308,58 @@ func storeAll(dir string, files []string, db string) (time.Duration, error) {
 }
 
 // timeRun runs the patchwatch binary and returns its wall time and peak
-// resident memory in MB.
+// resident memory in MB. The peak is the child's own VmHWM, sampled from
+// /proc while it runs: getrusage's maxrss would also count this process's
+// memory, which the child shares until it execs.
 func timeRun(bin string, args ...string) (time.Duration, float64, error) {
 	cmd := exec.Command(bin, args...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	start := time.Now()
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		return 0, 0, err
+	}
+	done := make(chan struct{})
+	peak := make(chan float64, 1)
+	go func() {
+		hwm := 0.0
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if kb := vmHWM(cmd.Process.Pid); kb > hwm {
+				hwm = kb
+			}
+			select {
+			case <-done:
+				peak <- hwm / 1024
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
+	d := time.Since(start)
+	close(done)
+	rss := <-peak
+	if err != nil {
 		return 0, 0, fmt.Errorf("%s %s: %w\n%s", bin, strings.Join(args, " "), err, stderr.String())
 	}
-	d := time.Since(start)
-	rss := 0.0
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = float64(ru.Maxrss) / 1024 // Linux reports KiB
-	}
 	return d, rss, nil
+}
+
+// vmHWM reads a process's peak resident set size in KiB, 0 if unknown.
+func vmHWM(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb
+		}
+	}
+	return 0
 }
 
 func fileMB(name string) float64 {
