@@ -212,23 +212,13 @@ const (
 	urlKey   = "patchwatch.url"
 )
 
-// onRequest makes a detail page's request conditional on what is stored.
+// onRequest makes a detail page's request conditional on what is stored
+// (visit put the page's state in the request's context) and notes that the
+// request was made.
 func (r *sourceRun) onRequest(req *colly.Request) {
 	u := req.URL.String()
-	st, ok := req.Ctx.GetAny(stateKey).(PageState)
-	if !ok {
-		// A visit not prepared by visit (a redirect target, say).
-		var err error
-		if st, err = r.h.Sink.State(r.ctx, u); err != nil {
-			r.fail(u, 0, err)
-			req.Abort()
-			return
-		}
-		req.Ctx.Put(stateKey, st)
-	}
-	if req.Ctx.Get(urlKey) == "" {
-		req.Ctx.Put(urlKey, u)
-	}
+	st := stateOf(req.Ctx)
+	req.Ctx.Put(urlKey, u)
 	if r.seeds[u] || !st.Known || st.ParseError != "" {
 		return
 	}
