@@ -145,8 +145,8 @@ ON CONFLICT (id) DO UPDATE SET
 	affected     = iif(excluded.affected <> '', excluded.affected, advisories.affected),
 	sections     = iif(excluded.sections <> '[]', excluded.sections, advisories.sections),
 	document_url = excluded.document_url`
-	sqlAddAdvisoryCVE = `INSERT OR IGNORE INTO advisory_cves (advisory_id, cve) VALUES (?, ?)`
-	sqlPutPatch       = `
+	sqlAddAdvisoryCVEs = `INSERT OR IGNORE INTO advisory_cves (advisory_id, cve) SELECT ?1, value FROM json_each(?2)`
+	sqlPutPatch        = `
 INSERT INTO patches (id, vendor, product, version, released, classification, reboot_required, url, advisory_id, document_url,
 	severity, vm_restart_required, supersedes, packages, build, release_id)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -185,10 +185,10 @@ ON CONFLICT (id) DO UPDATE SET
 	rule         = excluded.rule,
 	evidence     = excluded.evidence,
 	document_url = excluded.document_url`
-	sqlClearFixCVEs     = `DELETE FROM fix_cves WHERE fix_id = ?`
-	sqlAddFixCVE        = `INSERT OR IGNORE INTO fix_cves (fix_id, cve) VALUES (?, ?)`
-	sqlClearFixPatches  = `DELETE FROM fix_patches WHERE fix_id = ?`
-	sqlAddFixPatch      = `INSERT OR IGNORE INTO fix_patches (fix_id, patch_id) VALUES (?, ?)`
+	sqlDropFixCVEs      = `DELETE FROM fix_cves WHERE fix_id = ?1 AND cve NOT IN (SELECT value FROM json_each(?2))`
+	sqlAddFixCVEs       = `INSERT OR IGNORE INTO fix_cves (fix_id, cve) SELECT ?1, value FROM json_each(?2)`
+	sqlDropFixPatches   = `DELETE FROM fix_patches WHERE fix_id = ?1 AND patch_id NOT IN (SELECT value FROM json_each(?2))`
+	sqlAddFixPatches    = `INSERT OR IGNORE INTO fix_patches (fix_id, patch_id) SELECT ?1, value FROM json_each(?2)`
 	sqlClearFixRemedies = `DELETE FROM fix_remedies WHERE fix_id = ?`
 	sqlAddFixRemedy     = `
 INSERT INTO fix_remedies (fix_id, seq, product, version, platform, status, patch_id, fixed_version)
@@ -196,7 +196,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // pageStatements lists them for Open to prepare.
-var pageStatements = []string{sqlPutDocument, sqlPutAdvisory, sqlAddAdvisoryCVE, sqlPutPatch, sqlDropStaleFixes, sqlPutFix, sqlClearFixCVEs, sqlAddFixCVE, sqlClearFixPatches, sqlAddFixPatch, sqlClearFixRemedies, sqlAddFixRemedy}
+var pageStatements = []string{sqlPutDocument, sqlPutAdvisory, sqlAddAdvisoryCVEs, sqlPutPatch, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVEs, sqlDropFixPatches, sqlAddFixPatches, sqlClearFixRemedies, sqlAddFixRemedy}
 
 // pageTx is one page's write transaction. Its statements go through the
 // store's prepared-statement cache: the same dozen statements run for every
@@ -250,9 +250,13 @@ func (p *pageTx) putAdvisory(a normalize.Advisory) error {
 	if err != nil {
 		return fmt.Errorf("upsert: %w", err)
 	}
-	for _, c := range a.CVEs {
-		if _, err := p.exec(sqlAddAdvisoryCVE, a.ID, c); err != nil {
-			return fmt.Errorf("add %s: %w", c, err)
+	if len(a.CVEs) > 0 {
+		cves, err := jsonList(a.CVEs)
+		if err != nil {
+			return fmt.Errorf("encode CVEs: %w", err)
+		}
+		if _, err := p.exec(sqlAddAdvisoryCVEs, a.ID, cves); err != nil {
+			return fmt.Errorf("add CVEs: %w", err)
 		}
 	}
 	return nil
@@ -317,23 +321,30 @@ func (p *pageTx) putFix(f normalize.Fix) error {
 	if err != nil {
 		return fmt.Errorf("upsert: %w", err)
 	}
-	if _, err := p.exec(sqlClearFixCVEs, f.ID); err != nil {
-		return fmt.Errorf("clear CVEs: %w", err)
+	// Each child list is replaced with two statements whatever its length:
+	// drop the rows no longer listed, add the new ones.
+	cves, err := jsonList(f.CVEs)
+	if err != nil {
+		return fmt.Errorf("encode CVEs: %w", err)
 	}
-	for _, c := range f.CVEs {
-		if _, err := p.exec(sqlAddFixCVE, f.ID, c); err != nil {
-			return fmt.Errorf("add %s: %w", c, err)
-		}
-	}
-	if _, err := p.exec(sqlClearFixPatches, f.ID); err != nil {
-		return fmt.Errorf("clear patch links: %w", err)
-	}
+	var ids []string
 	for _, id := range f.PatchIDs {
-		if id == "" {
-			continue
+		if id != "" {
+			ids = append(ids, id)
 		}
-		if _, err := p.exec(sqlAddFixPatch, f.ID, id); err != nil {
-			return fmt.Errorf("link patch %s: %w", id, err)
+	}
+	patches, err := jsonList(ids)
+	if err != nil {
+		return fmt.Errorf("encode patch links: %w", err)
+	}
+	for _, step := range []struct {
+		query, list, what string
+	}{
+		{sqlDropFixCVEs, cves, "drop CVEs"}, {sqlAddFixCVEs, cves, "add CVEs"},
+		{sqlDropFixPatches, patches, "drop patch links"}, {sqlAddFixPatches, patches, "add patch links"},
+	} {
+		if _, err := p.exec(step.query, f.ID, step.list); err != nil {
+			return fmt.Errorf("%s: %w", step.what, err)
 		}
 	}
 	if _, err := p.exec(sqlClearFixRemedies, f.ID); err != nil {
