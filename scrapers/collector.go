@@ -152,20 +152,14 @@ func retryClient(cfg Config, next http.RoundTripper) *retryablehttp.Client {
 		}
 		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	}
-	rc.Backoff = func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
-		return clampDuration(retryablehttp.DefaultBackoff(min, max, attempt, resp), max)
+	rc.Backoff = func(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+		// DefaultBackoff returns Retry-After as given, however long.
+		return min(retryablehttp.DefaultBackoff(lo, hi, attempt, resp), hi)
 	}
 	// Hand the last response (a 503, say) to colly rather than a generic
 	// "giving up" error, so the page's error names the real status.
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	return rc
-}
-
-func clampDuration(d, max time.Duration) time.Duration {
-	if d > max {
-		return max
-	}
-	return d
 }
 
 // retryLogger puts retryablehttp's chatter at debug level, except its
@@ -192,6 +186,9 @@ func (f *Fetcher) Collector(ctx context.Context, domains []string) (*colly.Colle
 		colly.StdlibContext(ctx),
 	)
 	c.IgnoreRobotsTxt = false
+	// The harvester queues each URL once per run itself; colly's own
+	// visited set would only repeat that bookkeeping for every page.
+	c.AllowURLRevisit = true
 	// The size limit lives in the transport, where exceeding it is an
 	// error; colly's own limit truncates silently.
 	c.MaxBodySize = 0

@@ -374,9 +374,8 @@ func (r *sourceRun) visit(u string) {
 	ctx := colly.NewContext()
 	ctx.Put(stateKey, st)
 	err = r.c.Request(http.MethodGet, u, nil, ctx, nil)
-	var already *colly.AlreadyVisitedError
 	switch {
-	case err == nil, errors.As(err, &already):
+	case err == nil:
 	case ctx.Get(urlKey) != "":
 		// The request was made: onError has already recorded the failure.
 	case errors.Is(err, colly.ErrRobotsTxtBlocked):
