@@ -10,10 +10,16 @@ import (
 // Grouping pages into one transaction. A commit is the most expensive part
 // of storing a small page (a write of the WAL each time), so a harvest may
 // ask the store to commit every CommitEvery pages instead of every page.
-// Each page still goes in or stays out whole: it is written inside its own
-// SAVEPOINT, rolled back alone if any of its statements fails. A crash loses
-// at most the pages of the open batch, which the next harvest fetches again
-// because they were never recorded as fetched.
+//
+// Each page still goes in or stays out whole. The batch remembers the pages
+// it holds; when a page fails, the whole transaction is rolled back (taking
+// the failing page's partial writes with it) and the earlier pages are
+// written again in a fresh transaction and committed. A savepoint per page
+// would give the same result, but SQLite then copies every database page a
+// savepoint touches to its sub-journal first, which cost a sixth of a
+// harvest; failures are rare, so the batch pays only when one happens.
+// A crash loses at most the pages of the open batch, which the next harvest
+// fetches again because they were never recorded as fetched.
 
 // maxBatchAge bounds how long pages wait uncommitted, so a slow live
 // harvest still commits at least this often.
@@ -22,29 +28,23 @@ const maxBatchAge = 2 * time.Second
 // batch is the open transaction pages are being added to.
 type batch struct {
 	tx      *sql.Tx
-	pages   int
+	pages   []pageWrite // the writes applied in tx, in order
 	started time.Time
 }
 
+// pageWrite is one page's writes, kept by the batch so they can be applied again.
+type pageWrite struct {
+	url   string
+	apply func(*pageTx) error
+}
+
 // writePage runs fn as one page's writes: in its own transaction, or in
-// the open batch inside a savepoint when CommitEvery > 1.
+// the open batch when CommitEvery > 1.
 func (s *Store) writePage(ctx context.Context, url string, fn func(*pageTx) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.CommitEvery <= 1 {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
-		p := &pageTx{s: s, ctx: ctx, tx: tx, url: url}
-		if err := fn(p); err != nil {
-			return err
-		}
-		if err := p.updateDerived(); err != nil {
-			return fmt.Errorf("update derived data: %w", err)
-		}
-		return tx.Commit()
+		return s.writeAlone(ctx, []pageWrite{{url, fn}})
 	}
 	if s.batch == nil {
 		// The batch outlives this call's context; Flush ends it.
@@ -54,27 +54,52 @@ func (s *Store) writePage(ctx context.Context, url string, fn func(*pageTx) erro
 		}
 		s.batch = &batch{tx: tx, started: time.Now()}
 	}
-	tx := s.batch.tx
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT page`); err != nil {
-		return s.abortBatch(err)
+	if err := fn(&pageTx{s: s, ctx: ctx, tx: s.batch.tx, url: url}); err != nil {
+		return s.rewriteBatch(err)
 	}
-	if err := fn(&pageTx{s: s, ctx: ctx, tx: tx, url: url}); err != nil {
-		if _, rerr := tx.ExecContext(context.WithoutCancel(ctx), `ROLLBACK TO page`); rerr != nil {
-			return s.abortBatch(fmt.Errorf("%w (and rolling the page back failed: %v)", err, rerr))
-		}
-		if _, rerr := tx.ExecContext(context.WithoutCancel(ctx), `RELEASE page`); rerr != nil {
-			return s.abortBatch(rerr)
-		}
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `RELEASE page`); err != nil {
-		return s.abortBatch(err)
-	}
-	s.batch.pages++
-	if s.batch.pages >= s.CommitEvery || time.Since(s.batch.started) > maxBatchAge {
+	s.batch.pages = append(s.batch.pages, pageWrite{url, fn})
+	if len(s.batch.pages) >= s.CommitEvery || time.Since(s.batch.started) > maxBatchAge {
 		return s.commitBatch()
 	}
 	return nil
+}
+
+// writeAlone applies writes in one transaction of their own and commits it.
+func (s *Store) writeAlone(ctx context.Context, writes []pageWrite) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	p := &pageTx{s: s, ctx: ctx, tx: tx}
+	for _, w := range writes {
+		p.url = w.url
+		if err := w.apply(p); err != nil {
+			return err
+		}
+	}
+	if err := p.updateDerived(); err != nil {
+		return fmt.Errorf("update derived data: %w", err)
+	}
+	return tx.Commit()
+}
+
+// rewriteBatch handles a page that failed inside the open batch: it rolls
+// the batch back and commits its earlier pages again on their own, so only
+// the failing page is lost. It returns the page's error, extended if the
+// earlier pages could not be written again.
+func (s *Store) rewriteBatch(pageErr error) error {
+	b := s.batch
+	s.batch = nil
+	b.tx.Rollback()
+	if len(b.pages) == 0 {
+		return pageErr
+	}
+	// The earlier pages were already reported stored; a cancelled caller must not lose them.
+	if err := s.writeAlone(context.Background(), b.pages); err != nil {
+		return fmt.Errorf("%w (and writing the batch's %d earlier pages again failed, so they were lost: %v)", pageErr, len(b.pages), err)
+	}
+	return pageErr
 }
 
 // Flush commits the open batch, if any, and brings derived data (fix
@@ -95,10 +120,10 @@ func (s *Store) commitBatch() error {
 	p := &pageTx{s: s, ctx: context.Background(), tx: b.tx}
 	if err := p.updateDerived(); err != nil {
 		b.tx.Rollback()
-		return fmt.Errorf("update derived data for %d pages: %w", b.pages, err)
+		return fmt.Errorf("update derived data for %d pages (rolled back): %w", len(b.pages), err)
 	}
 	if err := b.tx.Commit(); err != nil {
-		return fmt.Errorf("commit %d pages: %w", b.pages, err)
+		return fmt.Errorf("commit %d pages: %w", len(b.pages), err)
 	}
 	return nil
 }
@@ -112,31 +137,21 @@ func (s *Store) indexPending() error {
 	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_dirty) OR EXISTS (SELECT 1 FROM fix_dates_dirty)`).Scan(&pending); err != nil || !pending {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := (&pageTx{s: s, ctx: ctx, tx: tx}).updateDerived(); err != nil {
-		return fmt.Errorf("update derived data: %w", err)
-	}
-	return tx.Commit()
-}
-
-// abortBatch rolls the whole open batch back after a failure that leaves
-// its transaction unusable; the error says how many pages were lost.
-func (s *Store) abortBatch(err error) error {
-	b := s.batch
-	s.batch = nil
-	b.tx.Rollback()
-	return fmt.Errorf("%w (the %d uncommitted pages of this batch were rolled back)", err, b.pages)
+	return s.writeAlone(ctx, nil)
 }
 
 // queryRow reads through the open batch when there is one: the store has a
-// single connection, and the batch holds it.
+// single connection, and the batch holds it. Statements prepared at Open
+// are reused.
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if s.batch != nil {
+	stmt, prepared := s.stmts[query]
+	switch {
+	case s.batch != nil && prepared:
+		return s.batch.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	case s.batch != nil:
 		return s.batch.tx.QueryRowContext(ctx, query, args...)
+	case prepared:
+		return stmt.QueryRowContext(ctx, args...)
 	}
 	return s.db.QueryRowContext(ctx, query, args...)
 }

@@ -41,14 +41,18 @@ func (s *Store) SaveDocument(ctx context.Context, doc Document) error {
 	if doc.URL == "" {
 		return errors.New("save document: empty URL")
 	}
-	if err := s.writePage(ctx, doc.URL, func(p *pageTx) error { return p.putDocument(doc) }); err != nil {
+	row, err := s.documentRow(doc)
+	if err != nil {
+		return fmt.Errorf("save document %s: %w", doc.URL, err)
+	}
+	if err := s.writePage(ctx, doc.URL, func(p *pageTx) error { return p.putDocument(row) }); err != nil {
 		return fmt.Errorf("save document %s: %w", doc.URL, err)
 	}
 	return nil
 }
 
-// SavePage stores one page and every record parsed from it atomically (its
-// own transaction, or its own savepoint in a batch), so a crash never leaves
+// SavePage stores one page and every record parsed from it atomically (in
+// its own transaction, or whole or not at all in a batch), so a crash never leaves
 // a page's records half written.
 //
 // Advisories and patches are merged: a non-empty incoming field overwrites
@@ -67,8 +71,12 @@ func (s *Store) SavePage(ctx context.Context, doc Document, res normalize.Result
 	if err := res.Validate(); err != nil {
 		return fmt.Errorf("save page %s: invalid records: %w", doc.URL, err)
 	}
-	err := s.writePage(ctx, doc.URL, func(p *pageTx) error {
-		if err := p.putDocument(doc); err != nil {
+	row, err := s.documentRow(doc)
+	if err != nil {
+		return fmt.Errorf("save page %s: %w", doc.URL, err)
+	}
+	err = s.writePage(ctx, doc.URL, func(p *pageTx) error {
+		if err := p.putDocument(row); err != nil {
 			return err
 		}
 		for _, a := range res.Advisories {
@@ -89,28 +97,39 @@ func (s *Store) SavePage(ctx context.Context, doc Document, res normalize.Result
 	return nil
 }
 
-// putDocument inserts doc, or, when the same URL with the same body is
-// already stored, widens its fetch-time range and refreshes what the latest
-// fetch said (validators, links, parse error). Bodies are stored gzipped;
-// the sha256 is of the uncompressed body.
-func (p *pageTx) putDocument(doc Document) error {
+// documentRow is a document as stored: the body gzipped, its sha256 (of
+// the uncompressed body) and its links encoded. It is computed before the
+// store's lock is taken, so compressing one page overlaps writing another.
+type documentRow struct {
+	Document
+	fetched, sha256, links string
+	packed                 []byte
+}
+
+func (s *Store) documentRow(doc Document) (documentRow, error) {
 	at := doc.FetchedAt
 	if at.IsZero() {
-		at = p.s.Now()
+		at = s.Now()
 	}
-	fetched := formatTime(at)
 	sum := sha256.Sum256(doc.Body)
 	packed, err := compress(doc.Body)
 	if err != nil {
-		return fmt.Errorf("compress body: %w", err)
+		return documentRow{}, fmt.Errorf("compress body: %w", err)
 	}
 	links, err := jsonList(doc.Links)
 	if err != nil {
-		return fmt.Errorf("encode links: %w", err)
+		return documentRow{}, fmt.Errorf("encode links: %w", err)
 	}
-	_, err = p.exec(sqlPutDocument,
-		doc.URL, doc.Source, fetched, doc.Status, doc.ContentType, hex.EncodeToString(sum[:]), packed,
-		doc.ETag, doc.LastModified, links, doc.ParseError)
+	return documentRow{Document: doc, fetched: formatTime(at), sha256: hex.EncodeToString(sum[:]), links: links, packed: packed}, nil
+}
+
+// putDocument inserts doc, or, when the same URL with the same body is
+// already stored, widens its fetch-time range and refreshes what the latest
+// fetch said (validators, links, parse error).
+func (p *pageTx) putDocument(doc documentRow) error {
+	_, err := p.exec(sqlPutDocument,
+		doc.URL, doc.Source, doc.fetched, doc.Status, doc.ContentType, doc.sha256, doc.packed,
+		doc.ETag, doc.LastModified, doc.links, doc.ParseError)
 	if err != nil {
 		return fmt.Errorf("store document: %w", err)
 	}
@@ -168,7 +187,7 @@ ON CONFLICT (id) DO UPDATE SET
 	release_id          = iif(excluded.release_id <> '', excluded.release_id, patches.release_id)`
 	sqlDropStaleFixes = `
 DELETE FROM fixes
-WHERE document_url = ? AND id NOT IN (SELECT value FROM json_each(?))`
+WHERE document_url = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2) WHERE value = fixes.id)`
 	sqlPutFix = `
 INSERT INTO fixes (id, advisory_id, vendor, product, versions, component, category, security, severity, summary, rule, evidence, document_url)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -185,9 +204,9 @@ ON CONFLICT (id) DO UPDATE SET
 	rule         = excluded.rule,
 	evidence     = excluded.evidence,
 	document_url = excluded.document_url`
-	sqlDropFixCVEs      = `DELETE FROM fix_cves WHERE fix_id = ?1 AND cve NOT IN (SELECT value FROM json_each(?2))`
+	sqlDropFixCVEs      = `DELETE FROM fix_cves WHERE fix_id = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2) WHERE value = fix_cves.cve)`
 	sqlAddFixCVEs       = `INSERT OR IGNORE INTO fix_cves (fix_id, cve) SELECT ?1, value FROM json_each(?2)`
-	sqlDropFixPatches   = `DELETE FROM fix_patches WHERE fix_id = ?1 AND patch_id NOT IN (SELECT value FROM json_each(?2))`
+	sqlDropFixPatches   = `DELETE FROM fix_patches WHERE fix_id = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2) WHERE value = fix_patches.patch_id)`
 	sqlAddFixPatches    = `INSERT OR IGNORE INTO fix_patches (fix_id, patch_id) SELECT ?1, value FROM json_each(?2)`
 	sqlClearFixRemedies = `DELETE FROM fix_remedies WHERE fix_id = ?`
 	sqlAddFixRemedy     = `

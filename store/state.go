@@ -13,6 +13,24 @@ import (
 	"time"
 )
 
+// The reads a harvest or a re-parse makes for every page, prepared once
+// when the store opens.
+const (
+	sqlPageState = `
+SELECT sha256, etag, last_modified, last_fetched_at, links, parse_error
+FROM documents WHERE url = ? ORDER BY last_fetched_at DESC, id DESC LIMIT 1`
+	sqlRecordsFrom = `
+SELECT (SELECT count(*) FROM advisories WHERE document_url = ?1)
+     + (SELECT count(*) FROM patches WHERE document_url = ?1)
+     + (SELECT count(*) FROM fixes WHERE document_url = ?1)`
+	sqlDocument = `
+SELECT url, source, last_fetched_at, status, content_type, body, body_encoding, etag, last_modified, links, parse_error
+FROM documents WHERE id = ?`
+)
+
+// readStatements lists them for Open to prepare.
+var readStatements = []string{sqlPageState, sqlRecordsFrom, sqlDocument}
+
 // PageState is what the store remembers of a URL from its latest fetch:
 // enough for the next harvest to ask "has it changed?" cheaply and to tell
 // a layout change from a page that never had records.
@@ -33,9 +51,7 @@ func (s *Store) PageState(ctx context.Context, url string) (PageState, error) {
 	defer s.mu.Unlock()
 	var st PageState
 	var fetched, links string
-	err := s.queryRow(ctx, `
-SELECT sha256, etag, last_modified, last_fetched_at, links, parse_error
-FROM documents WHERE url = ? ORDER BY last_fetched_at DESC, id DESC LIMIT 1`, url).
+	err := s.queryRow(ctx, sqlPageState, url).
 		Scan(&st.SHA256, &st.ETag, &st.LastModified, &fetched, &links, &st.ParseError)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PageState{}, nil
@@ -60,10 +76,7 @@ func (s *Store) RecordsFrom(ctx context.Context, url string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var n int
-	err := s.queryRow(ctx, `
-SELECT (SELECT count(*) FROM advisories WHERE document_url = ?1)
-     + (SELECT count(*) FROM patches WHERE document_url = ?1)
-     + (SELECT count(*) FROM fixes WHERE document_url = ?1)`, url).Scan(&n)
+	err := s.queryRow(ctx, sqlRecordsFrom, url).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("records from %s: %w", url, err)
 	}
@@ -105,9 +118,7 @@ func (s *Store) Document(ctx context.Context, id int64) (Document, error) {
 	var d Document
 	var fetched, encoding, links string
 	var body []byte
-	err := s.queryRow(ctx, `
-SELECT url, source, last_fetched_at, status, content_type, body, body_encoding, etag, last_modified, links, parse_error
-FROM documents WHERE id = ?`, id).Scan(&d.URL, &d.Source, &fetched, &d.Status, &d.ContentType, &body, &encoding,
+	err := s.queryRow(ctx, sqlDocument, id).Scan(&d.URL, &d.Source, &fetched, &d.Status, &d.ContentType, &body, &encoding,
 		&d.ETag, &d.LastModified, &links, &d.ParseError)
 	if err != nil {
 		return Document{}, fmt.Errorf("load document %d: %w", id, err)

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -65,7 +66,7 @@ type Store struct {
 // corrupts the database or loses a committed page, and only a power loss
 // can undo the last commits, which the next harvest fetches again. It makes
 // a commit per page cheap enough for archive-scale harvests.
-const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=foreign_keys(1)&_txlock=immediate"
+const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)&_pragma=foreign_keys(1)&_txlock=immediate"
 
 // readerPragmas apply to every connection opened by OpenReadOnly; query_only
 // makes any write statement fail even if the file itself is writable.
@@ -148,11 +149,12 @@ func (s *Store) Close() error {
 	return flushErr
 }
 
-// prepare readies the page statements once, before any transaction can
+// prepare readies the page, derived-data and read statements once, before any transaction can
 // hold the store's single connection.
 func (s *Store) prepare(ctx context.Context) error {
-	s.stmts = make(map[string]*sql.Stmt, len(pageStatements)+len(derivedStatements))
-	for _, q := range append(pageStatements, derivedStatements...) {
+	all := slices.Concat(pageStatements, derivedStatements, readStatements)
+	s.stmts = make(map[string]*sql.Stmt, len(all))
+	for _, q := range all {
 		st, err := s.db.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("prepare %.40q: %w", q, err)
