@@ -185,6 +185,10 @@ ON CONFLICT (id) DO UPDATE SET
 	packages            = iif(excluded.packages <> '[]', excluded.packages, patches.packages),
 	build               = iif(excluded.build <> '', excluded.build, patches.build),
 	release_id          = iif(excluded.release_id <> '', excluded.release_id, patches.release_id)`
+	sqlStoredFixes = `
+SELECT id, 1 FROM fixes WHERE id IN (SELECT value FROM json_each(?2))
+UNION
+SELECT id, 0 FROM fixes WHERE document_url = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2) WHERE value = fixes.id)`
 	sqlDropStaleFixes = `
 DELETE FROM fixes
 WHERE document_url = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2) WHERE value = fixes.id)`
@@ -215,7 +219,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // pageStatements lists them for Open to prepare.
-var pageStatements = []string{sqlPutDocument, sqlPutAdvisory, sqlAddAdvisoryCVEs, sqlPutPatch, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVEs, sqlDropFixPatches, sqlAddFixPatches, sqlClearFixRemedies, sqlAddFixRemedy}
+var pageStatements = []string{sqlPutDocument, sqlPutAdvisory, sqlAddAdvisoryCVEs, sqlPutPatch, sqlStoredFixes, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVEs, sqlDropFixPatches, sqlAddFixPatches, sqlClearFixRemedies, sqlAddFixRemedy}
 
 // pageTx is one page's write transaction. Its statements go through the
 // store's prepared-statement cache: the same dozen statements run for every
@@ -308,28 +312,71 @@ func optionalBool(b *bool) any {
 	return *b
 }
 
-// putFixes replaces the fixes owned by p.url with fixes.
+// putFixes replaces the fixes owned by p.url with fixes. One read first
+// finds which of them are already stored and which stored fixes the page
+// owns: a new page (the common case in a harvest) then costs only the
+// inserts, and only fixes that existed have child rows to replace.
 func (p *pageTx) putFixes(fixes []normalize.Fix) error {
 	ids := make([]string, 0, len(fixes))
 	for _, f := range fixes {
-		if err := p.putFix(f); err != nil {
-			return fmt.Errorf("fix %s: %w", f.ID, err)
-		}
 		ids = append(ids, f.ID)
 	}
-	keep, err := json.Marshal(ids)
+	incoming, err := json.Marshal(ids)
 	if err != nil {
 		return fmt.Errorf("encode fix ids: %w", err)
 	}
-	// fix_cves and fix_patches of the dropped fixes go with them (ON DELETE CASCADE).
-	if _, err := p.exec(sqlDropStaleFixes, p.url, string(keep)); err != nil {
-		return fmt.Errorf("drop fixes no longer on the page: %w", err)
+	stored, stale, err := p.storedFixes(string(incoming))
+	if err != nil {
+		return err
+	}
+	for _, f := range fixes {
+		if err := p.putFix(f, stored[f.ID]); err != nil {
+			return fmt.Errorf("fix %s: %w", f.ID, err)
+		}
+	}
+	if stale {
+		// fix_cves and fix_patches of the dropped fixes go with them (ON DELETE CASCADE).
+		if _, err := p.exec(sqlDropStaleFixes, p.url, string(incoming)); err != nil {
+			return fmt.Errorf("drop fixes no longer on the page: %w", err)
+		}
 	}
 	return nil
 }
 
-// putFix writes one fix whole: the page owns it, so there is nothing to merge.
-func (p *pageTx) putFix(f normalize.Fix) error {
+// storedFixes reports which of the incoming fix IDs (a JSON list) are
+// already stored, and whether p.url owns stored fixes the page no longer
+// yields.
+func (p *pageTx) storedFixes(incoming string) (stored map[string]bool, stale bool, err error) {
+	rows, err := p.tx.StmtContext(p.ctx, p.s.stmts[sqlStoredFixes]).QueryContext(p.ctx, p.url, incoming)
+	if err != nil {
+		return nil, false, fmt.Errorf("read stored fixes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var listed bool
+		if err := rows.Scan(&id, &listed); err != nil {
+			return nil, false, fmt.Errorf("read stored fixes: %w", err)
+		}
+		if !listed {
+			stale = true
+			continue
+		}
+		if stored == nil {
+			stored = map[string]bool{}
+		}
+		stored[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("read stored fixes: %w", err)
+	}
+	return stored, stale, nil
+}
+
+// putFix writes one fix whole: the page owns it, so there is nothing to
+// merge. A fix already stored has its CVEs, patch links and remedies
+// replaced; a new one has none to replace.
+func (p *pageTx) putFix(f normalize.Fix, existed bool) error {
 	versions, err := jsonList(f.Versions)
 	if err != nil {
 		return fmt.Errorf("encode versions: %w", err)
@@ -340,8 +387,6 @@ func (p *pageTx) putFix(f normalize.Fix) error {
 	if err != nil {
 		return fmt.Errorf("upsert: %w", err)
 	}
-	// Each child list is replaced with two statements whatever its length:
-	// drop the rows no longer listed, add the new ones.
 	cves, err := jsonList(f.CVEs)
 	if err != nil {
 		return fmt.Errorf("encode CVEs: %w", err)
@@ -356,18 +401,25 @@ func (p *pageTx) putFix(f normalize.Fix) error {
 	if err != nil {
 		return fmt.Errorf("encode patch links: %w", err)
 	}
-	for _, step := range []struct {
-		query, list, what string
-	}{
-		{sqlDropFixCVEs, cves, "drop CVEs"}, {sqlAddFixCVEs, cves, "add CVEs"},
-		{sqlDropFixPatches, patches, "drop patch links"}, {sqlAddFixPatches, patches, "add patch links"},
-	} {
-		if _, err := p.exec(step.query, f.ID, step.list); err != nil {
-			return fmt.Errorf("%s: %w", step.what, err)
+	type step struct{ query, list, what string }
+	var steps []step
+	if existed {
+		// Drop the child rows no longer listed; the adds bring in the new ones.
+		steps = append(steps, step{sqlDropFixCVEs, cves, "drop CVEs"}, step{sqlDropFixPatches, patches, "drop patch links"})
+		if _, err := p.exec(sqlClearFixRemedies, f.ID); err != nil {
+			return fmt.Errorf("clear remedies: %w", err)
 		}
 	}
-	if _, err := p.exec(sqlClearFixRemedies, f.ID); err != nil {
-		return fmt.Errorf("clear remedies: %w", err)
+	if cves != "[]" {
+		steps = append(steps, step{sqlAddFixCVEs, cves, "add CVEs"})
+	}
+	if patches != "[]" {
+		steps = append(steps, step{sqlAddFixPatches, patches, "add patch links"})
+	}
+	for _, st := range steps {
+		if _, err := p.exec(st.query, f.ID, st.list); err != nil {
+			return fmt.Errorf("%s: %w", st.what, err)
+		}
 	}
 	for i, r := range f.Remedies {
 		if _, err := p.exec(sqlAddFixRemedy, f.ID, i+1, r.Product, r.Version, r.Platform, r.Status, r.PatchID, r.FixedVersion); err != nil {

@@ -397,9 +397,12 @@ func TestSavePageOwnsFixes(t *testing.T) {
 		t.Fatalf("SavePage other: %v", err)
 	}
 
-	// The page re-parsed: only the first fix remains, with a new summary.
+	// The page re-parsed: only the first fix remains, with a new summary,
+	// a CVE replaced and a patch link added.
 	res.Fixes = res.Fixes[:1]
 	res.Fixes[0].Summary = "stack corruption (revised)"
+	res.Fixes[0].CVEs = []string{"CVE-2020-29041"}
+	res.Fixes[0].PatchIDs = []string{"xsa355.patch", "xsa355-tools.patch"}
 	if err := s.SavePage(ctx, xsaDoc("v2", t1), res); err != nil {
 		t.Fatalf("SavePage re-parsed: %v", err)
 	}
@@ -413,10 +416,11 @@ func TestSavePageOwnsFixes(t *testing.T) {
 			{"XSA-356/1", "", other.URL},
 		}},
 		{"fix_cves", `SELECT fix_id, cve FROM fix_cves ORDER BY fix_id`, [][]any{
-			{"XSA-355/1", "CVE-2020-29040"},
+			{"XSA-355/1", "CVE-2020-29041"},
 			{"XSA-356/1", "CVE-2020-29566"},
 		}},
 		{"fix_patches", `SELECT fix_id, patch_id FROM fix_patches ORDER BY fix_id, patch_id`, [][]any{
+			{"XSA-355/1", "xsa355-tools.patch"},
 			{"XSA-355/1", "xsa355.patch"},
 		}},
 	}
