@@ -32,6 +32,25 @@ type Document struct {
 	Links []string
 	// ParseError is why the page did not parse, empty when it did.
 	ParseError string
+	// ID and RecordsDigest are set by Store.Document: the stored fetch's
+	// row and the RecordsDigest of the records last written from it ("" if
+	// none were).
+	ID            int64
+	RecordsDigest string
+}
+
+// RecordsDigest identifies a page's parse output, its links and records, so
+// a re-parse can tell whether a page's records changed without writing them.
+func RecordsDigest(links []string, res normalize.Result) (string, error) {
+	b, err := json.Marshal(struct {
+		Links  []string         `json:"links"`
+		Result normalize.Result `json:"result"`
+	}{links, res})
+	if err != nil {
+		return "", fmt.Errorf("digest records: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // SaveDocument stores only the raw page. The harvester uses it when parsing
@@ -72,6 +91,9 @@ func (s *Store) SavePage(ctx context.Context, doc Document, res normalize.Result
 		return fmt.Errorf("save page %s: invalid records: %w", doc.URL, err)
 	}
 	row, err := s.documentRow(doc)
+	if err == nil {
+		row.digest, err = RecordsDigest(doc.Links, res)
+	}
 	if err != nil {
 		return fmt.Errorf("save page %s: %w", doc.URL, err)
 	}
@@ -79,22 +101,61 @@ func (s *Store) SavePage(ctx context.Context, doc Document, res normalize.Result
 		if err := p.putDocument(row); err != nil {
 			return err
 		}
-		for _, a := range res.Advisories {
-			if err := p.putAdvisory(a); err != nil {
-				return fmt.Errorf("advisory %s: %w", a.ID, err)
-			}
-		}
-		for _, pt := range res.Patches {
-			if err := p.putPatch(pt); err != nil {
-				return fmt.Errorf("patch %s: %w", pt.ID, err)
-			}
-		}
-		return p.putFixes(res.Fixes)
+		return p.putRecords(res)
 	})
 	if err != nil {
 		return fmt.Errorf("save page %s: %w", doc.URL, err)
 	}
 	return nil
+}
+
+// SaveReparsed writes the records re-parsed from a stored fetch (doc as
+// Store.Document loaded it, with the new links): like SavePage, but the
+// stored body is left as it is rather than compressed and written again.
+func (s *Store) SaveReparsed(ctx context.Context, doc Document, res normalize.Result) error {
+	if doc.ID == 0 {
+		return fmt.Errorf("save re-parsed page %s: not a stored fetch", doc.URL)
+	}
+	if err := res.Validate(); err != nil {
+		return fmt.Errorf("save re-parsed page %s: invalid records: %w", doc.URL, err)
+	}
+	links, err := jsonList(doc.Links)
+	if err != nil {
+		return fmt.Errorf("save re-parsed page %s: encode links: %w", doc.URL, err)
+	}
+	digest, err := RecordsDigest(doc.Links, res)
+	if err != nil {
+		return fmt.Errorf("save re-parsed page %s: %w", doc.URL, err)
+	}
+	err = s.writePage(ctx, doc.URL, func(p *pageTx) error {
+		r, err := p.exec(sqlReparsedDocument, doc.ID, links, digest)
+		if err != nil {
+			return fmt.Errorf("update document: %w", err)
+		}
+		if n, err := r.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("update document %d: %d rows (%v)", doc.ID, n, err)
+		}
+		return p.putRecords(res)
+	})
+	if err != nil {
+		return fmt.Errorf("save re-parsed page %s: %w", doc.URL, err)
+	}
+	return nil
+}
+
+// putRecords writes a page's advisories, patches and fixes.
+func (p *pageTx) putRecords(res normalize.Result) error {
+	for _, a := range res.Advisories {
+		if err := p.putAdvisory(a); err != nil {
+			return fmt.Errorf("advisory %s: %w", a.ID, err)
+		}
+	}
+	for _, pt := range res.Patches {
+		if err := p.putPatch(pt); err != nil {
+			return fmt.Errorf("patch %s: %w", pt.ID, err)
+		}
+	}
+	return p.putFixes(res.Fixes)
 }
 
 // documentRow is a document as stored: the body gzipped, its sha256 (of
@@ -104,6 +165,7 @@ type documentRow struct {
 	Document
 	fetched, sha256, links string
 	packed                 []byte
+	digest                 string // RecordsDigest of the records written with it, "" for none
 }
 
 func (s *Store) documentRow(doc Document) (documentRow, error) {
@@ -129,7 +191,7 @@ func (s *Store) documentRow(doc Document) (documentRow, error) {
 func (p *pageTx) putDocument(doc documentRow) error {
 	_, err := p.exec(sqlPutDocument,
 		doc.URL, doc.Source, doc.fetched, doc.Status, doc.ContentType, doc.sha256, doc.packed,
-		doc.ETag, doc.LastModified, doc.links, doc.ParseError)
+		doc.ETag, doc.LastModified, doc.links, doc.ParseError, doc.digest)
 	if err != nil {
 		return fmt.Errorf("store document: %w", err)
 	}
@@ -140,16 +202,18 @@ func (p *pageTx) putDocument(doc documentRow) error {
 const (
 	sqlPutDocument = `
 INSERT INTO documents (url, source, first_fetched_at, last_fetched_at, status, content_type, sha256, body,
-	etag, last_modified, links, parse_error, body_encoding)
-VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'gzip')
+	etag, last_modified, links, parse_error, records_digest, body_encoding)
+VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'gzip')
 ON CONFLICT (url, sha256) DO UPDATE SET
 	first_fetched_at = min(documents.first_fetched_at, excluded.first_fetched_at),
 	last_fetched_at  = max(documents.last_fetched_at, excluded.last_fetched_at),
 	etag             = iif(excluded.etag <> '', excluded.etag, documents.etag),
 	last_modified    = iif(excluded.last_modified <> '', excluded.last_modified, documents.last_modified),
 	links            = excluded.links,
-	parse_error      = excluded.parse_error`
-	sqlPutAdvisory = `
+	parse_error      = excluded.parse_error,
+	records_digest   = iif(excluded.parse_error = '', excluded.records_digest, documents.records_digest)`
+	sqlReparsedDocument = `UPDATE documents SET links = ?2, parse_error = '', records_digest = ?3 WHERE id = ?1`
+	sqlPutAdvisory      = `
 INSERT INTO advisories (id, vendor, status, title, severity, published, updated, version, url, affected, sections, document_url)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
@@ -219,7 +283,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // pageStatements lists them for Open to prepare.
-var pageStatements = []string{sqlPutDocument, sqlPutAdvisory, sqlAddAdvisoryCVEs, sqlPutPatch, sqlStoredFixes, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVEs, sqlDropFixPatches, sqlAddFixPatches, sqlClearFixRemedies, sqlAddFixRemedy}
+var pageStatements = []string{sqlPutDocument, sqlReparsedDocument, sqlPutAdvisory, sqlAddAdvisoryCVEs, sqlPutPatch, sqlStoredFixes, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVEs, sqlDropFixPatches, sqlAddFixPatches, sqlClearFixRemedies, sqlAddFixRemedy}
 
 // pageTx is one page's write transaction. Its statements go through the
 // store's prepared-statement cache: the same dozen statements run for every

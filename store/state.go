@@ -24,7 +24,7 @@ SELECT (SELECT count(*) FROM advisories WHERE document_url = ?1)
      + (SELECT count(*) FROM patches WHERE document_url = ?1)
      + (SELECT count(*) FROM fixes WHERE document_url = ?1)`
 	sqlDocument = `
-SELECT url, source, last_fetched_at, status, content_type, body, body_encoding, etag, last_modified, links, parse_error
+SELECT url, source, last_fetched_at, status, content_type, body, body_encoding, etag, last_modified, links, parse_error, records_digest
 FROM documents WHERE id = ?`
 )
 
@@ -113,13 +113,15 @@ SELECT id FROM (
 
 // Document loads one stored fetch by ID with its body decompressed.
 func (s *Store) Document(ctx context.Context, id int64) (Document, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var d Document
+	d := Document{ID: id}
 	var fetched, encoding, links string
 	var body []byte
+	s.mu.Lock()
 	err := s.queryRow(ctx, sqlDocument, id).Scan(&d.URL, &d.Source, &fetched, &d.Status, &d.ContentType, &body, &encoding,
-		&d.ETag, &d.LastModified, &links, &d.ParseError)
+		&d.ETag, &d.LastModified, &links, &d.ParseError, &d.RecordsDigest)
+	s.mu.Unlock()
+	// The rest works on copies, outside the lock, so one page's
+	// decompression overlaps another's write.
 	if err != nil {
 		return Document{}, fmt.Errorf("load document %d: %w", id, err)
 	}

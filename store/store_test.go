@@ -686,3 +686,68 @@ func withBodies(t *testing.T, s *Store, rows [][]any) [][]any {
 	}
 	return rows
 }
+
+// A stored fetch remembers the digest of the records written from it; a
+// re-parse that writes new records updates the digest and the records but
+// not the stored body, and a failed parse of the same body keeps the digest
+// of the records still stored.
+func TestRecordsDigestAndSaveReparsed(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	res := fullResult()
+	doc := xsaDoc("v1", t0)
+	doc.Links = []string{"https://xenbits.xen.org/xsa/xsa355.patch"}
+	if err := s.SavePage(ctx, doc, res); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.LatestDocumentIDs(ctx, "xen")
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("LatestDocumentIDs = %v, %v", ids, err)
+	}
+	stored, err := s.Document(ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := RecordsDigest(doc.Links, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.ID != ids[0] || stored.RecordsDigest != want {
+		t.Fatalf("stored fetch: ID %d digest %q; want ID %d digest %q", stored.ID, stored.RecordsDigest, ids[0], want)
+	}
+	if other, _ := RecordsDigest(nil, res); other == want {
+		t.Fatalf("the digest ignores the links")
+	}
+
+	// The parser now yields a revised summary and one fix fewer.
+	res.Fixes = res.Fixes[:1]
+	res.Fixes[0].Summary = "stack corruption (revised)"
+	stored.Links = nil
+	if err := s.SaveReparsed(ctx, stored, res); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Document(ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ = RecordsDigest(nil, res)
+	if again.RecordsDigest != want || string(again.Body) != "v1" || len(again.Links) != 0 {
+		t.Errorf("after SaveReparsed: digest %q body %q links %v; want digest %q, body v1, no links", again.RecordsDigest, again.Body, again.Links, want)
+	}
+	if diff := cmp.Diff([][]any{{"XSA-355/1", "stack corruption (revised)"}}, query(t, s.DB(), `SELECT id, summary FROM fixes`)); diff != "" {
+		t.Errorf("fixes after SaveReparsed (-want +got):\n%s", diff)
+	}
+	if err := s.SaveReparsed(ctx, Document{URL: xsaURL}, res); err == nil {
+		t.Error("SaveReparsed of a document never loaded from the store succeeded")
+	}
+
+	// The same body fails to parse: the records stay, and so does their digest.
+	failed := xsaDoc("v1", t1)
+	failed.ParseError = "layout changed"
+	if err := s.SaveDocument(ctx, failed); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Document(ctx, ids[0]); got.RecordsDigest != want || got.ParseError != "layout changed" {
+		t.Errorf("after a failed parse: digest %q, parse error %q; want %q and the error", got.RecordsDigest, got.ParseError, want)
+	}
+}
