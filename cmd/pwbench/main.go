@@ -42,6 +42,7 @@ type result struct {
 	E2EOverParse     float64 `json:"e2e_over_parse"`
 	IncrementalRatio float64 `json:"incremental_over_full"`
 	ReparsePagesPerS float64 `json:"reparse_pages_per_s"`
+	ForcedPagesPerS  float64 `json:"reparse_force_pages_per_s"`
 	PeakRSSMB        float64 `json:"peak_rss_mb"`
 	DBMB             float64 `json:"db_mb"`
 	CadenceMS        float64 `json:"cadence_ms"`
@@ -153,6 +154,12 @@ func measure(bin, fixtures, work string, n int) (result, error) {
 		return r, err
 	}
 	r.ReparsePagesPerS = float64(len(files)) / rep.Seconds()
+	fmt.Fprintf(os.Stderr, "pwbench: %d pages: reparse --force\n", n)
+	forced, _, err := timeRun(bin, append([]string{"reparse", "--db", db, "--force"}, sources...)...)
+	if err != nil {
+		return r, err
+	}
+	r.ForcedPagesPerS = float64(len(files)) / forced.Seconds()
 	r.DBMB = fileMB(db) + fileMB(db+"-wal")
 
 	queries := []struct {
@@ -378,11 +385,11 @@ func removeDB(db string) {
 
 func printTable(rs []result) {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "pages\tcorpus MB\tparse p/s\tparse MB/s\tclassify/s\tstore p/s\te2e p/s\te2e MB/s\te2e/parse\tincr/full\treparse p/s\tpeak RSS MB\tdb MB\tcadence ms\tsearch ms\tv_fixes ms\t")
+	fmt.Fprintln(tw, "pages\tcorpus MB\tparse p/s\tparse MB/s\tclassify/s\tstore p/s\te2e p/s\te2e MB/s\te2e/parse\tincr/full\treparse p/s\tforced p/s\tpeak RSS MB\tdb MB\tcadence ms\tsearch ms\tv_fixes ms\t")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%d\t%.1f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t%.1f\t%.2f\t%.3f\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t\n",
+		fmt.Fprintf(tw, "%d\t%.1f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t%.1f\t%.2f\t%.3f\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t\n",
 			r.Pages, r.CorpusMB, r.ParsePagesPerS, r.ParseMBPerS, r.ClassifyPerS, r.StorePagesPerS, r.E2EPagesPerS,
-			r.E2EMBPerS, r.E2EOverParse, r.IncrementalRatio, r.ReparsePagesPerS, r.PeakRSSMB, r.DBMB,
+			r.E2EMBPerS, r.E2EOverParse, r.IncrementalRatio, r.ReparsePagesPerS, r.ForcedPagesPerS, r.PeakRSSMB, r.DBMB,
 			r.CadenceMS, r.SearchMS, r.FixesByYearMS)
 	}
 	tw.Flush()
