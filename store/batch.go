@@ -29,6 +29,7 @@ const maxBatchAge = 2 * time.Second
 type batch struct {
 	tx      *sql.Tx
 	pages   []pageWrite // the writes applied in tx, in order
+	changes *changes    // the records they wrote
 	started time.Time
 }
 
@@ -52,9 +53,9 @@ func (s *Store) writePage(ctx context.Context, url string, fn func(*pageTx) erro
 		if err != nil {
 			return err
 		}
-		s.batch = &batch{tx: tx, started: time.Now()}
+		s.batch = &batch{tx: tx, changes: newChanges(), started: time.Now()}
 	}
-	if err := fn(&pageTx{s: s, ctx: ctx, tx: s.batch.tx, url: url}); err != nil {
+	if err := fn(&pageTx{s: s, ctx: ctx, tx: s.batch.tx, url: url, changes: s.batch.changes}); err != nil {
 		return s.rewriteBatch(err)
 	}
 	s.batch.pages = append(s.batch.pages, pageWrite{url, fn})
@@ -71,7 +72,7 @@ func (s *Store) writeAlone(ctx context.Context, writes []pageWrite) error {
 		return err
 	}
 	defer tx.Rollback()
-	p := &pageTx{s: s, ctx: ctx, tx: tx}
+	p := &pageTx{s: s, ctx: ctx, tx: tx, changes: newChanges()}
 	for _, w := range writes {
 		p.url = w.url
 		if err := w.apply(p); err != nil {
@@ -113,11 +114,11 @@ func (s *Store) Flush() error {
 
 func (s *Store) commitBatch() error {
 	if s.batch == nil {
-		return s.indexPending()
+		return nil
 	}
 	b := s.batch
 	s.batch = nil
-	p := &pageTx{s: s, ctx: context.Background(), tx: b.tx}
+	p := &pageTx{s: s, ctx: context.Background(), tx: b.tx, changes: b.changes}
 	if err := p.updateDerived(); err != nil {
 		b.tx.Rollback()
 		return fmt.Errorf("update derived data for %d pages (rolled back): %w", len(b.pages), err)
@@ -126,18 +127,6 @@ func (s *Store) commitBatch() error {
 		return fmt.Errorf("commit %d pages: %w", len(b.pages), err)
 	}
 	return nil
-}
-
-// indexPending updates derived data for records changed outside the
-// store's page writes (an operator's SQL, say), so any store activity
-// brings it up to date.
-func (s *Store) indexPending() error {
-	ctx := context.Background()
-	var pending bool
-	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM search_dirty) OR EXISTS (SELECT 1 FROM fix_dates_dirty)`).Scan(&pending); err != nil || !pending {
-		return err
-	}
-	return s.writeAlone(ctx, nil)
 }
 
 // queryRow reads through the open batch when there is one: the store has a

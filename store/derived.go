@@ -1,23 +1,53 @@
 package store
 
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+)
+
 // Derived data brought up to date just before every commit, so it is always
 // committed together with the records it derives from: the full-text index
-// of the records noted in search_dirty (migration 0006) and the release
-// dates of the fixes noted in fix_dates_dirty (migration 0008).
+// and each fix's release date.
 //
-// Re-indexing: Set-based statements let SQLite tokenise
-// each changed record once per transaction, however many pages touched it;
-// CROSS JOIN keeps the small dirty list as the outer loop, so the cost
-// follows the changes, not the size of the index.
+// The store itself notes, in Go, which records a transaction wrote
+// (changes), and re-derives exactly those with a few set-based statements
+// that take the noted IDs as JSON lists. Until migration 0011 SQL triggers
+// noted them in tables, which cost a fifth of every page's write; the store
+// is the only writer of records, so it can keep the list itself.
+//
+// Re-indexing: SQLite tokenises each changed record once per transaction,
+// however many pages touched it; CROSS JOIN keeps the short list of changes
+// as the outer loop, so the cost follows the changes, not the size of the
+// index.
+
+// changes are the records written in one transaction.
+type changes struct {
+	advisories map[string]bool // search text, and the dates of their fixes
+	patches    map[string]bool // the dates of the fixes they are linked to
+	fixes      map[string]bool // search text and date (or, once deleted, their index rows)
+}
+
+func newChanges() *changes {
+	return &changes{advisories: map[string]bool{}, patches: map[string]bool{}, fixes: map[string]bool{}}
+}
+
+// The statements' parameters: ?1 the advisory IDs, ?2 the fix IDs, ?3 the
+// patch IDs, each a JSON list. d lists the changed records to re-index.
+const changed = `WITH d (kind, ref) AS (
+	SELECT 'advisory', value FROM json_each(?1) UNION ALL SELECT 'fix', value FROM json_each(?2))
+`
+
 const (
-	sqlSearchDropRows = `DELETE FROM search_text WHERE rowid IN (
-	SELECT k.rowid FROM search_dirty d CROSS JOIN search_keys k ON k.kind = d.kind AND k.ref = d.ref)`
-	sqlSearchDropKeys = `DELETE FROM search_keys WHERE rowid IN (
-	SELECT k.rowid FROM search_dirty d CROSS JOIN search_keys k ON k.kind = d.kind AND k.ref = d.ref
+	sqlSearchDropRows = changed + `DELETE FROM search_text WHERE rowid IN (
+	SELECT k.rowid FROM d CROSS JOIN search_keys k ON k.kind = d.kind AND k.ref = d.ref)`
+	sqlSearchDropKeys = changed + `DELETE FROM search_keys WHERE rowid IN (
+	SELECT k.rowid FROM d CROSS JOIN search_keys k ON k.kind = d.kind AND k.ref = d.ref
 	WHERE (d.kind = 'advisory' AND NOT EXISTS (SELECT 1 FROM advisories WHERE id = d.ref))
 	   OR (d.kind = 'fix' AND NOT EXISTS (SELECT 1 FROM fixes WHERE id = d.ref)))`
-	sqlSearchAddKeys = `INSERT INTO search_keys (kind, ref)
-SELECT d.kind, d.ref FROM search_dirty d
+	sqlSearchAddKeys = changed + `INSERT INTO search_keys (kind, ref)
+SELECT d.kind, d.ref FROM d
 WHERE NOT EXISTS (SELECT 1 FROM search_keys k WHERE k.kind = d.kind AND k.ref = d.ref)
   AND ((d.kind = 'advisory' AND EXISTS (SELECT 1 FROM advisories WHERE id = d.ref))
     OR (d.kind = 'fix' AND EXISTS (SELECT 1 FROM fixes WHERE id = d.ref)))`
@@ -26,38 +56,55 @@ SELECT k.rowid, 'advisory', a.id, a.vendor, a.title,
 	a.affected || coalesce((SELECT group_concat(
 		char(10) || json_extract(s.value, '$.title') || char(10) || json_extract(s.value, '$.text'), '')
 		FROM json_each(a.sections) s), '')
-FROM search_dirty d
-CROSS JOIN advisories a ON a.id = d.ref
-CROSS JOIN search_keys k ON k.kind = 'advisory' AND k.ref = a.id
-WHERE d.kind = 'advisory'`
+FROM json_each(?1) d
+CROSS JOIN advisories a ON a.id = d.value
+CROSS JOIN search_keys k ON k.kind = 'advisory' AND k.ref = a.id`
 	sqlSearchIndexFixes = `INSERT INTO search_text (rowid, kind, ref, vendor, title, body)
 SELECT k.rowid, 'fix', f.id, f.vendor, f.component, f.summary || char(10) || f.evidence
-FROM search_dirty d
-CROSS JOIN fixes f ON f.id = d.ref
-CROSS JOIN search_keys k ON k.kind = 'fix' AND k.ref = f.id
-WHERE d.kind = 'fix'`
-	sqlSearchClearDirty = `DELETE FROM search_dirty`
+FROM json_each(?2) d
+CROSS JOIN fixes f ON f.id = d.value
+CROSS JOIN search_keys k ON k.kind = 'fix' AND k.ref = f.id`
 )
 
-// A fix's release date: its earliest patch's, else its advisory's.
-const (
-	sqlFixDates = `UPDATE fixes SET released = coalesce(
+// A fix's release date: its earliest patch's, else its advisory's. It is
+// recomputed for the fixes written and for those whose advisory or linked
+// patches were written.
+const sqlFixDates = `UPDATE fixes SET released = coalesce(
 	(SELECT min(p.released) FROM fix_patches fp JOIN patches p ON p.id = fp.patch_id WHERE fp.fix_id = fixes.id),
 	(SELECT published FROM advisories WHERE id = fixes.advisory_id))
-WHERE id IN (SELECT fix_id FROM fix_dates_dirty)`
-	sqlFixDatesClear = `DELETE FROM fix_dates_dirty`
-)
+WHERE id IN (
+	SELECT value FROM json_each(?2)
+	UNION SELECT f.id FROM json_each(?1) a CROSS JOIN fixes f ON f.advisory_id = a.value
+	UNION SELECT fp.fix_id FROM json_each(?3) p CROSS JOIN fix_patches fp ON fp.patch_id = p.value)`
 
-// derivedStatements are run in this order by updateDerived.
-var derivedStatements = []string{sqlFixDates, sqlFixDatesClear,
-	sqlSearchDropRows, sqlSearchDropKeys, sqlSearchAddKeys,
-	sqlSearchIndexAdvisories, sqlSearchIndexFixes, sqlSearchClearDirty}
+// derivedStatements are run in this order by updateDerived; params is the
+// highest parameter each takes (?1 advisories, ?2 fixes, ?3 patches).
+var derivedStatements = []struct {
+	query  string
+	params int
+}{
+	{sqlFixDates, 3},
+	{sqlSearchDropRows, 2}, {sqlSearchDropKeys, 2}, {sqlSearchAddKeys, 2},
+	{sqlSearchIndexAdvisories, 1}, {sqlSearchIndexFixes, 2},
+}
 
 // updateDerived brings the fixes' release dates and the full-text index up
-// to date with the records changed in p's transaction.
+// to date with the records written in p's transaction.
 func (p *pageTx) updateDerived() error {
-	for _, q := range derivedStatements {
-		if _, err := p.exec(q); err != nil {
+	c := p.changes
+	if len(c.advisories)+len(c.patches)+len(c.fixes) == 0 {
+		return nil
+	}
+	var args []any
+	for _, ids := range []map[string]bool{c.advisories, c.fixes, c.patches} {
+		list, err := json.Marshal(slices.Sorted(maps.Keys(ids)))
+		if err != nil {
+			return fmt.Errorf("encode changed IDs: %w", err)
+		}
+		args = append(args, string(list))
+	}
+	for _, st := range derivedStatements {
+		if _, err := p.exec(st.query, args[:st.params]...); err != nil {
 			return err
 		}
 	}

@@ -290,10 +290,11 @@ var pageStatements = []string{sqlPutDocument, sqlReparsedDocument, sqlPutAdvisor
 // page, and preparing each once instead of per call removes most of
 // SQLite's parsing cost from a harvest.
 type pageTx struct {
-	s   *Store
-	ctx context.Context
-	tx  *sql.Tx
-	url string
+	s       *Store
+	ctx     context.Context
+	tx      *sql.Tx
+	url     string
+	changes *changes // the records the transaction wrote, for updateDerived
 }
 
 func (p *pageTx) exec(query string, args ...any) (sql.Result, error) {
@@ -337,6 +338,7 @@ func (p *pageTx) putAdvisory(a normalize.Advisory) error {
 	if err != nil {
 		return fmt.Errorf("upsert: %w", err)
 	}
+	p.changes.advisories[a.ID] = true
 	if len(a.CVEs) > 0 {
 		cves, err := jsonList(a.CVEs)
 		if err != nil {
@@ -365,6 +367,7 @@ func (p *pageTx) putPatch(pt normalize.Patch) error {
 	if err != nil {
 		return fmt.Errorf("upsert: %w", err)
 	}
+	p.changes.patches[pt.ID] = true
 	return nil
 }
 
@@ -424,6 +427,7 @@ func (p *pageTx) storedFixes(incoming string) (stored map[string]bool, stale boo
 		}
 		if !listed {
 			stale = true
+			p.changes.fixes[id] = true // its index row goes with it
 			continue
 		}
 		if stored == nil {
@@ -451,6 +455,7 @@ func (p *pageTx) putFix(f normalize.Fix, existed bool) error {
 	if err != nil {
 		return fmt.Errorf("upsert: %w", err)
 	}
+	p.changes.fixes[f.ID] = true
 	cves, err := jsonList(f.CVEs)
 	if err != nil {
 		return fmt.Errorf("encode CVEs: %w", err)

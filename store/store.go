@@ -152,7 +152,10 @@ func (s *Store) Close() error {
 // prepare readies the page, derived-data and read statements once, before any transaction can
 // hold the store's single connection.
 func (s *Store) prepare(ctx context.Context) error {
-	all := slices.Concat(pageStatements, derivedStatements, readStatements)
+	all := slices.Concat(pageStatements, readStatements)
+	for _, d := range derivedStatements {
+		all = append(all, d.query)
+	}
 	s.stmts = make(map[string]*sql.Stmt, len(all))
 	for _, q := range all {
 		st, err := s.db.PrepareContext(ctx, q)
