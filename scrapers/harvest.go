@@ -293,7 +293,8 @@ func (r *sourceRun) onResponse(resp *colly.Response) {
 		err = parsed.Validate()
 	}
 	records := 0
-	if err != nil || parsed.Empty() && len(parsed.Follow) == 0 {
+	// Only a page stored before can have records stored from it.
+	if st.Known && (err != nil || parsed.Empty() && len(parsed.Follow) == 0) {
 		if records, err = r.recordsBefore(f.URL, err); err == nil && records > 0 {
 			err = fmt.Errorf("page yields no records, %d were stored from it before", records)
 		}
