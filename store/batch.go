@@ -28,8 +28,9 @@ const maxBatchAge = 2 * time.Second
 // batch is the open transaction pages are being added to.
 type batch struct {
 	tx      *sql.Tx
-	pages   []pageWrite // the writes applied in tx, in order
-	changes *changes    // the records they wrote
+	pages   []pageWrite     // the writes applied in tx, in order
+	urls    map[string]bool // their URLs
+	changes *changes        // the records they wrote
 	started time.Time
 }
 
@@ -53,12 +54,13 @@ func (s *Store) writePage(ctx context.Context, url string, fn func(*pageTx) erro
 		if err != nil {
 			return err
 		}
-		s.batch = &batch{tx: tx, changes: newChanges(), started: time.Now()}
+		s.batch = &batch{tx: tx, urls: map[string]bool{}, changes: newChanges(), started: time.Now()}
 	}
 	if err := fn(&pageTx{s: s, ctx: ctx, tx: s.batch.tx, url: url, changes: s.batch.changes}); err != nil {
 		return s.rewriteBatch(err)
 	}
 	s.batch.pages = append(s.batch.pages, pageWrite{url, fn})
+	s.batch.urls[url] = true
 	if len(s.batch.pages) >= s.CommitEvery || time.Since(s.batch.started) > maxBatchAge {
 		return s.commitBatch()
 	}

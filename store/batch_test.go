@@ -55,6 +55,13 @@ func TestBatchedPagesStayAtomic(t *testing.T) {
 	if err != nil || !st.Known {
 		t.Errorf("PageState inside the batch = %+v, %v; want known", st, err)
 	}
+	// Page 1, committed, is read outside the batch (by the reader connection).
+	if st, err := s.PageState(ctx, "https://xenbits.xen.org/xsa/advisory-1.txt"); err != nil || !st.Known {
+		t.Errorf("PageState of a committed page during a batch = %+v, %v; want known", st, err)
+	}
+	if st, err := s.PageState(ctx, "https://xenbits.xen.org/xsa/advisory-2.txt"); err != nil || st.Known {
+		t.Errorf("PageState of the refused page = %+v, %v; want unknown", st, err)
+	}
 	if n, err := s.RecordsFrom(ctx, "https://xenbits.xen.org/xsa/advisory-3.txt"); err != nil || n != 2 {
 		t.Errorf("RecordsFrom inside the batch = %d, %v; want 2", n, err)
 	}

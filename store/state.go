@@ -48,11 +48,20 @@ type PageState struct {
 // for a URL never stored.
 func (s *Store) PageState(ctx context.Context, url string) (PageState, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	if s.batch != nil && s.batch.urls[url] {
+		defer s.mu.Unlock()
+		return pageState(s.queryRow(ctx, sqlPageState, url), url)
+	}
+	s.mu.Unlock()
+	// Not written since the last commit: what is committed is current, and
+	// the reader connection reads it without waiting for the writer.
+	return pageState(s.reader.QueryRowContext(ctx, url), url)
+}
+
+func pageState(row *sql.Row, url string) (PageState, error) {
 	var st PageState
 	var fetched, links string
-	err := s.queryRow(ctx, sqlPageState, url).
-		Scan(&st.SHA256, &st.ETag, &st.LastModified, &fetched, &links, &st.ParseError)
+	err := row.Scan(&st.SHA256, &st.ETag, &st.LastModified, &fetched, &links, &st.ParseError)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PageState{}, nil
 	}

@@ -45,6 +45,11 @@ type Store struct {
 	// stmts are the page statements, prepared by Open and read-only after.
 	stmts map[string]*sql.Stmt
 
+	// reader is sqlPageState prepared on a separate read-only pool, so a
+	// harvest's workers can look up pages while the writer is busy.
+	readerDB *sql.DB
+	reader   *sql.Stmt
+
 	// CommitEvery > 1 groups that many pages per transaction (see
 	// batch.go); set it before the first write.
 	CommitEvery int
@@ -106,6 +111,9 @@ func Open(path string) (*Store, error) {
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db, Now: time.Now}
 	if err := s.init(path); err != nil {
+		if s.readerDB != nil {
+			s.readerDB.Close()
+		}
 		db.Close()
 		return nil, err
 	}
@@ -134,6 +142,14 @@ func (s *Store) init(path string) error {
 	if err := s.prepare(ctx); err != nil {
 		return fmt.Errorf("open store %s: %w", path, err)
 	}
+	ro, err := OpenReadOnly(path)
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	s.readerDB = ro
+	if s.reader, err = ro.PrepareContext(ctx, sqlPageState); err != nil {
+		return fmt.Errorf("open store %s: prepare page state read: %w", path, err)
+	}
 	return nil
 }
 
@@ -143,6 +159,8 @@ func (s *Store) Close() error {
 	for _, st := range s.stmts {
 		st.Close()
 	}
+	s.reader.Close()
+	s.readerDB.Close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
