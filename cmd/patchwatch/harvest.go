@@ -44,7 +44,7 @@ Examples:
 	maxBody := fs.Int64("max-body", 32<<20, "fail a page larger than this many `bytes`")
 	retries := fs.Int("retries", 3, "retry a 429, a 5xx or a network error this many times")
 	retryWait := fs.Duration("retry-wait", 30*time.Second, "longest wait before a retry, Retry-After included")
-	commitEvery := fs.Int("commit-every", 200, "commit this many pages per transaction (each page stays atomic; a crash loses at most one batch, fetched again next run)")
+	commitEvery := fs.Int("commit-every", 1000, "commit this many pages per transaction (each page stays atomic; a crash loses at most one batch, fetched again next run)")
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
 	quiet := fs.Bool("quiet", false, "log only warnings and errors, and show no progress")
 	verbose := fs.Bool("v", false, "log every page")

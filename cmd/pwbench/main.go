@@ -284,7 +284,7 @@ func storeAll(dir string, files []string, db string) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	st.CommitEvery = 200
+	st.CommitEvery = 1000
 	ctx := context.Background()
 	var spent time.Duration
 	for _, f := range files {
