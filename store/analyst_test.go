@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -115,5 +117,23 @@ func TestAnalystMigrationRebuildsIndex(t *testing.T) {
 	hits, _ := searchRows(t, s, "grant")
 	if diff := cmp.Diff([][]any{{"advisory", "XSA-2"}, {"fix", "XSA-2/1"}}, hits); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// Counting one vendor's fixes of a year by category, the analysts' core
+// question, must be answered from one index, without visiting fix or
+// advisory rows (migration 0012).
+func TestFixCountByCategoryReadsOneIndex(t *testing.T) {
+	s, _ := openTest(t)
+	plan := query(t, s.DB(), `EXPLAIN QUERY PLAN
+		SELECT count(*), category FROM v_fixes
+		WHERE vendor = 'xen' AND released >= '2015-01-01' AND released < '2016-01-01' GROUP BY category`)
+	var steps []string
+	for _, row := range plan {
+		steps = append(steps, row[len(row)-1].(string))
+	}
+	want := "SEARCH f USING COVERING INDEX fixes_vendor_released_category (vendor=? AND released>? AND released<?)"
+	if !slices.Contains(steps, want) || slices.ContainsFunc(steps, func(s string) bool { return strings.Contains(s, "advisories") }) {
+		t.Errorf("plan %q: want %q and no advisory lookups", steps, want)
 	}
 }
