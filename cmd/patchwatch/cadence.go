@@ -272,12 +272,16 @@ func (s patchScope) where() (string, []any) {
 
 // loadPatchData reads the dated patches in scope and the fixes linked to
 // them, ordered so results are deterministic. Reading only one product's
-// window keeps a single cadence fast however large the database.
+// window keeps a single cadence fast however large the database. Patches
+// are read from the table, not v_patches, whose per-row subqueries would
+// visit each patch's fixes a second time; whether a patch is a security
+// patch is worked out here, as v_patches does, from its classification and
+// its fixes.
 func loadPatchData(ctx context.Context, db *sql.DB, scope patchScope) (*patchData, error) {
 	where, args := scope.where()
 	_, rows, err := fetchAll(ctx, db, `
-SELECT id, vendor, product, version, released, classification, reboot_required, security
-FROM v_patches WHERE `+where+` ORDER BY released, vendor, product, id`, args...)
+SELECT id, vendor, product, version, released, classification, reboot_required
+FROM patches WHERE `+where+` ORDER BY released, vendor, product, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read patches: %w", err)
 	}
@@ -290,7 +294,9 @@ FROM v_patches WHERE `+where+` ORDER BY released, vendor, product, id`, args...)
 		}
 		p := patchRow{
 			id: cell(r[0]), vendor: cell(r[1]), product: cell(r[2]), version: cell(r[3]),
-			released: day, classification: cell(r[5]), security: r[7] == int64(1),
+			released: day, classification: cell(r[5]),
+			// As v_patches.security; a security fix among the links below also makes it one.
+			security: strings.EqualFold(cell(r[5]), "security"),
 		}
 		if v, ok := r[6].(int64); ok {
 			b := v == 1
@@ -300,7 +306,7 @@ FROM v_patches WHERE `+where+` ORDER BY released, vendor, product, id`, args...)
 		d.patches = append(d.patches, p)
 	}
 	_, links, err := fetchAll(ctx, db, `
-SELECT fp.patch_id, f.id, f.category FROM fix_patches fp JOIN fixes f ON f.id = fp.fix_id
+SELECT fp.patch_id, f.id, f.category, f.security FROM fix_patches fp JOIN fixes f ON f.id = fp.fix_id
 WHERE fp.patch_id IN (SELECT id FROM patches WHERE `+where+`)
 ORDER BY fp.patch_id, f.id`, args...)
 	if err != nil {
@@ -309,6 +315,7 @@ ORDER BY fp.patch_id, f.id`, args...)
 	for _, l := range links {
 		if i, ok := index[cell(l[0])]; ok {
 			d.patches[i].fixes = append(d.patches[i].fixes, patchFix{id: cell(l[1]), category: cell(l[2])})
+			d.patches[i].security = d.patches[i].security || l[3] == int64(1)
 		}
 	}
 	return d, nil

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/patchwatch/patchwatch/store"
 )
 
 func f64(v float64) *float64 { return &v }
@@ -185,5 +189,44 @@ func TestCadenceUsageErrors(t *testing.T) {
 		if code != 2 || out != "" || errs == "" {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 with a message", args[3:], code, out, errs)
 		}
+	}
+}
+
+// cadence works out whether a patch is a security patch itself rather than
+// through v_patches; it must agree with the view on every dated patch, both
+// for the fixtures harvested from the vendors and for the analyst data.
+func TestCadenceSecurityMatchesView(t *testing.T) {
+	harvested := filepath.Join(t.TempDir(), "pw.db")
+	if code, _, errs := runCmd(t, "harvest", "--db", harvested, "--replay", fixtures, "--quiet"); code > 1 {
+		t.Fatalf("harvest: exit %d: %s", code, errs)
+	}
+	fromFixes := 0
+	for _, path := range []string{harvested, buildAnalystDB(t)} {
+		db, err := store.OpenReadOnly(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		data, err := loadPatchData(context.Background(), db, patchScope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, p := range data.patches {
+			got[p.id] = p.security
+		}
+		want := map[string]bool{}
+		for _, r := range queryRows(t, path, `SELECT id, security, lower(classification) = 'security' AS classified FROM v_patches WHERE released IS NOT NULL`) {
+			want[r["id"].(string)] = r["security"] == float64(1)
+			if r["security"] == float64(1) && r["classified"] != float64(1) {
+				fromFixes++
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: security by patch, v_patches (-) and cadence (+):\n%s", path, diff)
+		}
+	}
+	if fromFixes == 0 {
+		t.Error("no patch is a security patch through its fixes alone; the test would not notice that path breaking")
 	}
 }
