@@ -182,6 +182,9 @@ func (s *Store) documentRow(doc Document) (documentRow, error) {
 	if err != nil {
 		return documentRow{}, fmt.Errorf("encode links: %w", err)
 	}
+	// A batch keeps its pages' rows until it commits: drop the raw body,
+	// which only the compressed copy needs to outlive.
+	doc.Body = nil
 	return documentRow{Document: doc, fetched: formatTime(at), sha256: hex.EncodeToString(sum[:]), links: links, packed: packed}, nil
 }
 
