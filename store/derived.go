@@ -66,16 +66,18 @@ CROSS JOIN fixes f ON f.id = d.value
 CROSS JOIN search_keys k ON k.kind = 'fix' AND k.ref = f.id`
 )
 
-// A fix's release date: its earliest patch's, else its advisory's. It is
-// recomputed for the fixes written and for those whose advisory or linked
-// patches were written.
-const sqlFixDates = `UPDATE fixes SET released = coalesce(
-	(SELECT min(p.released) FROM fix_patches fp JOIN patches p ON p.id = fp.patch_id WHERE fp.fix_id = fixes.id),
-	(SELECT published FROM advisories WHERE id = fixes.advisory_id))
-WHERE id IN (
-	SELECT value FROM json_each(?2)
-	UNION SELECT f.id FROM json_each(?1) a CROSS JOIN fixes f ON f.advisory_id = a.value
-	UNION SELECT fp.fix_id FROM json_each(?3) p CROSS JOIN fix_patches fp ON fp.patch_id = p.value)`
+// A fix's release date: its earliest patch's, else its advisory's. Fixes
+// are stored with it (sqlPutFix); at commit it is recomputed for the fixes
+// written and those whose advisory or linked patches were written, and
+// only the dates that changed are written again.
+const sqlFixDates = `UPDATE fixes SET released = d.released
+FROM (SELECT c.id, coalesce(
+		(SELECT min(p.released) FROM fix_patches fp JOIN patches p ON p.id = fp.patch_id WHERE fp.fix_id = c.id),
+		(SELECT a.published FROM fixes f JOIN advisories a ON a.id = f.advisory_id WHERE f.id = c.id)) AS released
+	FROM (SELECT value AS id FROM json_each(?2)
+		UNION SELECT f.id FROM json_each(?1) a CROSS JOIN fixes f ON f.advisory_id = a.value
+		UNION SELECT fp.fix_id FROM json_each(?3) p CROSS JOIN fix_patches fp ON fp.patch_id = p.value) c) d
+WHERE fixes.id = d.id AND fixes.released IS NOT d.released`
 
 // derivedStatements are run in this order by updateDerived; params is the
 // highest parameter each takes (?1 advisories, ?2 fixes, ?3 patches).

@@ -48,5 +48,19 @@ func TestFixReleaseDateFollowsPages(t *testing.T) {
 		if diff := cmp.Diff([][]any{{"VMSA-2007-0006/a", "2007-09-17"}}, released()); diff != "" {
 			t.Errorf("commit-every %d, after the re-dated patch (-want +got):\n%s", every, diff)
 		}
+		// A fix stored before its advisory: undated until the advisory's page.
+		early := Document{URL: "https://www.vmware.com/security/advisories/VMSA-2008-0001-fixes.html", Source: "vmware", Status: 200, Body: []byte("f")}
+		if err := s.SavePage(ctx, early, normalize.Result{Fixes: []normalize.Fix{{ID: "VMSA-2008-0001/a", AdvisoryID: "VMSA-2008-0001",
+			Vendor: "vmware", Category: normalize.VMM, Rule: "vmware-vmm", Evidence: "vmx"}}}); err != nil {
+			t.Fatal(err)
+		}
+		later := Document{URL: "https://www.vmware.com/security/advisories/VMSA-2008-0001.html", Source: "vmware", Status: 200, Body: []byte("a")}
+		if err := s.SavePage(ctx, later, normalize.Result{Advisories: []normalize.Advisory{{ID: "VMSA-2008-0001", Vendor: "vmware",
+			Status: normalize.StatusPublished, Published: "2008-01-07"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([][]any{{"VMSA-2007-0006/a", "2007-09-17"}, {"VMSA-2008-0001/a", "2008-01-07"}}, released()); diff != "" {
+			t.Errorf("commit-every %d, a fix stored before its advisory (-want +got):\n%s", every, diff)
+		}
 	}
 }

@@ -253,16 +253,19 @@ ON CONFLICT (id) DO UPDATE SET
 	build               = iif(excluded.build <> '', excluded.build, patches.build),
 	release_id          = iif(excluded.release_id <> '', excluded.release_id, patches.release_id)`
 	sqlStoredFixes = `
-SELECT id, 1 FROM fixes WHERE id IN (SELECT value FROM json_each(?2))
-UNION
+SELECT f.id, 1 FROM json_each(?2) j CROSS JOIN fixes f ON f.id = j.value
+UNION ALL
 SELECT id, 0 FROM fixes WHERE document_url = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2) WHERE value = fixes.id)`
 	sqlDropStaleFixes = `
 DELETE FROM fixes
 WHERE document_url = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2) WHERE value = fixes.id)`
 	sqlPutFix = `
-INSERT INTO fixes (id, advisory_id, vendor, product, versions, component, category, security, severity, summary, rule, evidence, document_url)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO fixes (id, advisory_id, vendor, product, versions, component, category, security, severity, summary, rule, evidence, document_url, released)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, coalesce(
+	(SELECT min(p.released) FROM json_each(?14) j CROSS JOIN patches p ON p.id = j.value),
+	(SELECT published FROM advisories WHERE id = ?2)))
 ON CONFLICT (id) DO UPDATE SET
+	released     = excluded.released,
 	advisory_id  = excluded.advisory_id,
 	vendor       = excluded.vendor,
 	product      = excluded.product,
@@ -452,17 +455,6 @@ func (p *pageTx) putFix(f normalize.Fix, existed bool) error {
 	if err != nil {
 		return fmt.Errorf("encode versions: %w", err)
 	}
-	_, err = p.exec(sqlPutFix,
-		f.ID, nullIfEmpty(f.AdvisoryID), f.Vendor, f.Product, versions, f.Component,
-		string(f.Category), f.Security, f.Severity, f.Summary, f.Rule, f.Evidence, p.url)
-	if err != nil {
-		return fmt.Errorf("upsert: %w", err)
-	}
-	p.changes.fixes[f.ID] = true
-	cves, err := jsonList(f.CVEs)
-	if err != nil {
-		return fmt.Errorf("encode CVEs: %w", err)
-	}
 	var ids []string
 	for _, id := range f.PatchIDs {
 		if id != "" {
@@ -472,6 +464,20 @@ func (p *pageTx) putFix(f normalize.Fix, existed bool) error {
 	patches, err := jsonList(ids)
 	if err != nil {
 		return fmt.Errorf("encode patch links: %w", err)
+	}
+	// The release date is computed from what is stored now (a page's own
+	// advisory and patches are written before its fixes); the commit
+	// corrects it if a later page changes those dates.
+	_, err = p.exec(sqlPutFix,
+		f.ID, nullIfEmpty(f.AdvisoryID), f.Vendor, f.Product, versions, f.Component,
+		string(f.Category), f.Security, f.Severity, f.Summary, f.Rule, f.Evidence, p.url, patches)
+	if err != nil {
+		return fmt.Errorf("upsert: %w", err)
+	}
+	p.changes.fixes[f.ID] = true
+	cves, err := jsonList(f.CVEs)
+	if err != nil {
+		return fmt.Errorf("encode CVEs: %w", err)
 	}
 	type step struct{ query, list, what string }
 	var steps []step
