@@ -16,8 +16,8 @@ import (
 // the failing page's partial writes with it) and the earlier pages are
 // written again in a fresh transaction and committed. A savepoint per page
 // would give the same result, but SQLite then copies every database page a
-// savepoint touches to its sub-journal first, which cost a sixth of a
-// harvest; failures are rare, so the batch pays only when one happens.
+// savepoint touches to its sub-journal first, about a tenth of a harvest's
+// CPU; failures are rare, so the batch pays only when one happens.
 // A crash loses at most the pages of the open batch, which the next harvest
 // fetches again because they were never recorded as fetched.
 
