@@ -479,22 +479,25 @@ func (p *pageTx) putFix(f normalize.Fix, existed bool) error {
 	if err != nil {
 		return fmt.Errorf("encode CVEs: %w", err)
 	}
-	type step struct{ query, list, what string }
-	var steps []step
 	if existed {
-		// Drop the child rows no longer listed; the adds bring in the new ones.
-		steps = append(steps, step{sqlDropFixCVEs, cves, "drop CVEs"}, step{sqlDropFixPatches, patches, "drop patch links"})
 		if _, err := p.exec(sqlClearFixRemedies, f.ID); err != nil {
 			return fmt.Errorf("clear remedies: %w", err)
 		}
 	}
-	if cves != "[]" {
-		steps = append(steps, step{sqlAddFixCVEs, cves, "add CVEs"})
-	}
-	if patches != "[]" {
-		steps = append(steps, step{sqlAddFixPatches, patches, "add patch links"})
-	}
-	for _, st := range steps {
+	// A stored fix drops the child rows no longer listed; the adds bring in
+	// the new ones. A new fix has nothing to drop.
+	for _, st := range []struct {
+		query, list, what string
+		run               bool
+	}{
+		{sqlDropFixCVEs, cves, "drop CVEs", existed},
+		{sqlDropFixPatches, patches, "drop patch links", existed},
+		{sqlAddFixCVEs, cves, "add CVEs", cves != "[]"},
+		{sqlAddFixPatches, patches, "add patch links", patches != "[]"},
+	} {
+		if !st.run {
+			continue
+		}
 		if _, err := p.exec(st.query, f.ID, st.list); err != nil {
 			return fmt.Errorf("%s: %w", st.what, err)
 		}
