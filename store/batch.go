@@ -84,7 +84,11 @@ func (s *Store) writeAlone(ctx context.Context, writes []pageWrite) error {
 	if err := p.updateDerived(); err != nil {
 		return fmt.Errorf("update derived data: %w", err)
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.checkpoints.request()
+	return nil
 }
 
 // rewriteBatch handles a page that failed inside the open batch: it rolls
@@ -128,6 +132,7 @@ func (s *Store) commitBatch() error {
 	if err := b.tx.Commit(); err != nil {
 		return fmt.Errorf("commit %d pages: %w", len(b.pages), err)
 	}
+	s.checkpoints.request()
 	return nil
 }
 

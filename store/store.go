@@ -50,6 +50,10 @@ type Store struct {
 	readerDB *sql.DB
 	reader   *sql.Stmt
 
+	// checkpoints copies committed pages into the database file in the
+	// background (checkpoint.go).
+	checkpoints *checkpointer
+
 	// CommitEvery > 1 groups that many pages per transaction (see
 	// batch.go); set it before the first write.
 	CommitEvery int
@@ -71,7 +75,9 @@ type Store struct {
 // corrupts the database or loses a committed page, and only a power loss
 // can undo the last commits, which the next harvest fetches again. It makes
 // a commit per page cheap enough for archive-scale harvests.
-const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)&_pragma=foreign_keys(1)&_txlock=immediate"
+// wal_autocheckpoint is writerCheckpointPages: the checkpointer
+// (checkpoint.go) normally checkpoints long before the writer would.
+const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(16384)&_pragma=foreign_keys(1)&_txlock=immediate"
 
 // readerPragmas apply to every connection opened by OpenReadOnly; query_only
 // makes any write statement fail even if the file itself is writable.
@@ -114,6 +120,9 @@ func Open(path string) (*Store, error) {
 		if s.readerDB != nil {
 			s.readerDB.Close()
 		}
+		if s.checkpoints != nil {
+			s.checkpoints.stop()
+		}
 		db.Close()
 		return nil, err
 	}
@@ -147,6 +156,9 @@ func (s *Store) init(path string) error {
 		return fmt.Errorf("open store %s: %w", path, err)
 	}
 	s.readerDB = ro
+	if s.checkpoints, err = startCheckpointer(path); err != nil {
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
 	if s.reader, err = ro.PrepareContext(ctx, sqlPageState); err != nil {
 		return fmt.Errorf("open store %s: prepare page state read: %w", path, err)
 	}
@@ -161,10 +173,13 @@ func (s *Store) Close() error {
 	}
 	s.reader.Close()
 	s.readerDB.Close()
+	// The writer closes last: as the last connection it checkpoints
+	// what is left and removes the WAL.
+	checkpointErr := s.checkpoints.stop()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
-	return flushErr
+	return errors.Join(flushErr, checkpointErr)
 }
 
 // prepare readies the page, derived-data and read statements once, before any transaction can
