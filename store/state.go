@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -11,6 +10,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // The reads a harvest or a re-parse makes for every page, prepared once
@@ -154,7 +155,9 @@ func (s *Store) Document(ctx context.Context, id int64) (Document, error) {
 }
 
 // gzipWriters are reused: a gzip writer's state is most of a megabyte, and
-// allocating one per page was a tenth of a harvest's time.
+// allocating one per page was a tenth of a harvest's time. The writer is
+// klauspost/compress's: the same gzip format at the same ratio, in less
+// than half the CPU of compress/gzip (measured on corpus pages).
 var gzipWriters = sync.Pool{New: func() any {
 	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
 	return zw
