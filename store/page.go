@@ -231,7 +231,7 @@ ON CONFLICT (id) DO UPDATE SET
 	affected     = iif(excluded.affected <> '', excluded.affected, advisories.affected),
 	sections     = iif(excluded.sections <> '[]', excluded.sections, advisories.sections),
 	document_url = excluded.document_url`
-	sqlAddAdvisoryCVEs = `INSERT OR IGNORE INTO advisory_cves (advisory_id, cve) SELECT ?1, value FROM json_each(?2)`
+	sqlAddAdvisoryCVEs = `INSERT OR IGNORE INTO advisory_cves (advisory_id, cve) VALUES (?, ?)`
 	sqlPutPatch        = `
 INSERT INTO patches (id, vendor, product, version, released, classification, reboot_required, url, advisory_id, document_url,
 	severity, vm_restart_required, supersedes, packages, build, release_id)
@@ -279,9 +279,9 @@ ON CONFLICT (id) DO UPDATE SET
 	evidence     = excluded.evidence,
 	document_url = excluded.document_url`
 	sqlDropFixCVEs      = `DELETE FROM fix_cves WHERE fix_id = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2) WHERE value = fix_cves.cve)`
-	sqlAddFixCVEs       = `INSERT OR IGNORE INTO fix_cves (fix_id, cve) SELECT ?1, value FROM json_each(?2)`
+	sqlAddFixCVE        = `INSERT OR IGNORE INTO fix_cves (fix_id, cve) VALUES (?, ?)`
 	sqlDropFixPatches   = `DELETE FROM fix_patches WHERE fix_id = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2) WHERE value = fix_patches.patch_id)`
-	sqlAddFixPatches    = `INSERT OR IGNORE INTO fix_patches (fix_id, patch_id) SELECT ?1, value FROM json_each(?2)`
+	sqlAddFixPatch      = `INSERT OR IGNORE INTO fix_patches (fix_id, patch_id) VALUES (?, ?)`
 	sqlClearFixRemedies = `DELETE FROM fix_remedies WHERE fix_id = ?`
 	sqlAddFixRemedy     = `
 INSERT INTO fix_remedies (fix_id, seq, product, version, platform, status, patch_id, fixed_version)
@@ -289,7 +289,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // pageStatements lists them for Open to prepare.
-var pageStatements = []string{sqlPutDocument, sqlReparsedDocument, sqlPutAdvisory, sqlAddAdvisoryCVEs, sqlPutPatch, sqlStoredFixes, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVEs, sqlDropFixPatches, sqlAddFixPatches, sqlClearFixRemedies, sqlAddFixRemedy}
+var pageStatements = []string{sqlPutDocument, sqlReparsedDocument, sqlPutAdvisory, sqlAddAdvisoryCVEs, sqlPutPatch, sqlStoredFixes, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVE, sqlDropFixPatches, sqlAddFixPatch, sqlClearFixRemedies, sqlAddFixRemedy}
 
 // pageTx is one page's write transaction. Its statements go through the
 // store's prepared-statement cache: the same dozen statements run for every
@@ -345,13 +345,16 @@ func (p *pageTx) putAdvisory(a normalize.Advisory) error {
 		return fmt.Errorf("upsert: %w", err)
 	}
 	p.changes.advisories[a.ID] = true
-	if len(a.CVEs) > 0 {
-		cves, err := jsonList(a.CVEs)
-		if err != nil {
-			return fmt.Errorf("encode CVEs: %w", err)
-		}
-		if _, err := p.exec(sqlAddAdvisoryCVEs, a.ID, cves); err != nil {
-			return fmt.Errorf("add CVEs: %w", err)
+	return p.addEach(sqlAddAdvisoryCVEs, a.ID, a.CVEs, "add CVE")
+}
+
+// addEach runs an insert of (id, v) for each v: one row per statement
+// costs less than one statement unpacking a JSON list, since most lists
+// hold one or two items.
+func (p *pageTx) addEach(query, id string, values []string, what string) error {
+	for _, v := range values {
+		if _, err := p.exec(query, id, v); err != nil {
+			return fmt.Errorf("%s %s: %w", what, v, err)
 		}
 	}
 	return nil
@@ -475,32 +478,33 @@ func (p *pageTx) putFix(f normalize.Fix, existed bool) error {
 		return fmt.Errorf("upsert: %w", err)
 	}
 	p.changes.fixes[f.ID] = true
-	cves, err := jsonList(f.CVEs)
-	if err != nil {
-		return fmt.Errorf("encode CVEs: %w", err)
-	}
+	// A stored fix first drops its remedies and the CVEs and patch links
+	// no longer listed; the adds bring in the new ones. A new fix has
+	// nothing to drop.
 	if existed {
-		if _, err := p.exec(sqlClearFixRemedies, f.ID); err != nil {
-			return fmt.Errorf("clear remedies: %w", err)
+		cves, err := jsonList(f.CVEs)
+		if err != nil {
+			return fmt.Errorf("encode CVEs: %w", err)
+		}
+		for _, st := range []struct{ query, list, what string }{
+			{sqlClearFixRemedies, "", "clear remedies"},
+			{sqlDropFixCVEs, cves, "drop CVEs"},
+			{sqlDropFixPatches, patches, "drop patch links"},
+		} {
+			args := []any{f.ID}
+			if st.list != "" {
+				args = append(args, st.list)
+			}
+			if _, err := p.exec(st.query, args...); err != nil {
+				return fmt.Errorf("%s: %w", st.what, err)
+			}
 		}
 	}
-	// A stored fix drops the child rows no longer listed; the adds bring in
-	// the new ones. A new fix has nothing to drop.
-	for _, st := range []struct {
-		query, list, what string
-		run               bool
-	}{
-		{sqlDropFixCVEs, cves, "drop CVEs", existed},
-		{sqlDropFixPatches, patches, "drop patch links", existed},
-		{sqlAddFixCVEs, cves, "add CVEs", cves != "[]"},
-		{sqlAddFixPatches, patches, "add patch links", patches != "[]"},
-	} {
-		if !st.run {
-			continue
-		}
-		if _, err := p.exec(st.query, f.ID, st.list); err != nil {
-			return fmt.Errorf("%s: %w", st.what, err)
-		}
+	if err := p.addEach(sqlAddFixCVE, f.ID, f.CVEs, "add CVE"); err != nil {
+		return err
+	}
+	if err := p.addEach(sqlAddFixPatch, f.ID, ids, "add patch link"); err != nil {
+		return err
 	}
 	for i, r := range f.Remedies {
 		if _, err := p.exec(sqlAddFixRemedy, f.ID, i+1, r.Product, r.Version, r.Platform, r.Status, r.PatchID, r.FixedVersion); err != nil {
