@@ -51,15 +51,18 @@ SELECT d.kind, d.ref FROM d
 WHERE NOT EXISTS (SELECT 1 FROM search_keys k WHERE k.kind = d.kind AND k.ref = d.ref)
   AND ((d.kind = 'advisory' AND EXISTS (SELECT 1 FROM advisories WHERE id = d.ref))
     OR (d.kind = 'fix' AND EXISTS (SELECT 1 FROM fixes WHERE id = d.ref)))`
-	sqlSearchIndexAdvisories = `INSERT INTO search_text (rowid, kind, ref, vendor, title, body)
+	// One statement indexes both kinds: FTS5 writes its pending terms out
+	// as a new segment at the end of every statement, and each segment
+	// must later be merged.
+	sqlSearchIndex = `INSERT INTO search_text (rowid, kind, ref, vendor, title, body)
 SELECT k.rowid, 'advisory', a.id, a.vendor, a.title,
 	a.affected || coalesce((SELECT group_concat(
 		char(10) || json_extract(s.value, '$.title') || char(10) || json_extract(s.value, '$.text'), '')
 		FROM json_each(a.sections) s), '')
 FROM json_each(?1) d
 CROSS JOIN advisories a ON a.id = d.value
-CROSS JOIN search_keys k ON k.kind = 'advisory' AND k.ref = a.id`
-	sqlSearchIndexFixes = `INSERT INTO search_text (rowid, kind, ref, vendor, title, body)
+CROSS JOIN search_keys k ON k.kind = 'advisory' AND k.ref = a.id
+UNION ALL
 SELECT k.rowid, 'fix', f.id, f.vendor, f.component, f.summary || char(10) || f.evidence
 FROM json_each(?2) d
 CROSS JOIN fixes f ON f.id = d.value
@@ -87,7 +90,7 @@ var derivedStatements = []struct {
 }{
 	{sqlFixDates, 3},
 	{sqlSearchDropRows, 2}, {sqlSearchDropKeys, 2}, {sqlSearchAddKeys, 2},
-	{sqlSearchIndexAdvisories, 1}, {sqlSearchIndexFixes, 2},
+	{sqlSearchIndex, 2},
 }
 
 // updateDerived brings the fixes' release dates and the full-text index up
