@@ -14,7 +14,7 @@ import (
 // (a 3 KB body, an advisory with sections and two CVEs, a fix with two
 // CVEs and two patches), batched as the harvest batches them.
 func BenchmarkSavePage(b *testing.B) {
-	for _, every := range []int{1, 200} {
+	for _, every := range []int{1, 1000} {
 		b.Run(fmt.Sprintf("commit-every-%d", every), func(b *testing.B) {
 			s, err := Open(filepath.Join(b.TempDir(), "pw.db"))
 			if err != nil {
