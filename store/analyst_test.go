@@ -137,3 +137,20 @@ func TestFixCountByCategoryReadsOneIndex(t *testing.T) {
 		t.Errorf("plan %q: want %q and no advisory lookups", steps, want)
 	}
 }
+
+// The harvest reads every URL's latest fetch before requesting it; the read
+// must go through an index on url, not a scan of the stored pages
+// (migration 0014 dropped the index made for it).
+func TestPageStateReadUsesURLIndex(t *testing.T) {
+	s, _ := openTest(t)
+	plan := query(t, s.DB(), "EXPLAIN QUERY PLAN "+sqlPageState, "https://xenbits.xen.org/xsa/advisory-1.txt")
+	var steps []string
+	for _, row := range plan {
+		steps = append(steps, row[len(row)-1].(string))
+	}
+	if !slices.ContainsFunc(steps, func(s string) bool {
+		return strings.HasPrefix(s, "SEARCH documents USING INDEX") && strings.Contains(s, "(url=?)")
+	}) {
+		t.Errorf("plan %q: want a search of documents by url", steps)
+	}
+}
