@@ -185,10 +185,13 @@ type Result struct {
 	Fixes      []Fix      `json:"fixes"`
 }
 
-// Empty reports whether the page yielded no records at all.
-func (r Result) Empty() bool {
-	return len(r.Advisories) == 0 && len(r.Patches) == 0 && len(r.Fixes) == 0
+// Count is how many records (advisories, patches and fixes) the page yielded.
+func (r Result) Count() int {
+	return len(r.Advisories) + len(r.Patches) + len(r.Fixes)
 }
+
+// Empty reports whether the page yielded no records at all.
+func (r Result) Empty() bool { return r.Count() == 0 }
 
 var cvePattern = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
 

@@ -93,6 +93,7 @@ func (s *Store) SavePage(ctx context.Context, doc Document, res normalize.Result
 	row, err := s.documentRow(doc)
 	if err == nil {
 		row.digest, err = RecordsDigest(doc.Links, res)
+		row.records = res.Count()
 	}
 	if err != nil {
 		return fmt.Errorf("save page %s: %w", doc.URL, err)
@@ -128,7 +129,7 @@ func (s *Store) SaveReparsed(ctx context.Context, doc Document, res normalize.Re
 		return fmt.Errorf("save re-parsed page %s: %w", doc.URL, err)
 	}
 	err = s.writePage(ctx, doc.URL, func(p *pageTx) error {
-		r, err := p.exec(sqlReparsedDocument, doc.ID, links, digest)
+		r, err := p.exec(sqlReparsedDocument, doc.ID, links, digest, res.Count())
 		if err != nil {
 			return fmt.Errorf("update document: %w", err)
 		}
@@ -166,6 +167,7 @@ type documentRow struct {
 	fetched, sha256, links string
 	packed                 []byte
 	digest                 string // RecordsDigest of the records written with it, "" for none
+	records                int    // how many records were written with it
 }
 
 func (s *Store) documentRow(doc Document) (documentRow, error) {
@@ -194,7 +196,7 @@ func (s *Store) documentRow(doc Document) (documentRow, error) {
 func (p *pageTx) putDocument(doc documentRow) error {
 	_, err := p.exec(sqlPutDocument,
 		doc.URL, doc.Source, doc.fetched, doc.Status, doc.ContentType, doc.sha256, doc.packed,
-		doc.ETag, doc.LastModified, doc.links, doc.ParseError, doc.digest)
+		doc.ETag, doc.LastModified, doc.links, doc.ParseError, doc.digest, doc.records)
 	if err != nil {
 		return fmt.Errorf("store document: %w", err)
 	}
@@ -205,8 +207,8 @@ func (p *pageTx) putDocument(doc documentRow) error {
 const (
 	sqlPutDocument = `
 INSERT INTO documents (url, source, first_fetched_at, last_fetched_at, status, content_type, sha256, body,
-	etag, last_modified, links, parse_error, records_digest, body_encoding)
-VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'gzip')
+	etag, last_modified, links, parse_error, records_digest, records, body_encoding)
+VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'gzip')
 ON CONFLICT (url, sha256) DO UPDATE SET
 	first_fetched_at = min(documents.first_fetched_at, excluded.first_fetched_at),
 	last_fetched_at  = max(documents.last_fetched_at, excluded.last_fetched_at),
@@ -214,8 +216,9 @@ ON CONFLICT (url, sha256) DO UPDATE SET
 	last_modified    = iif(excluded.last_modified <> '', excluded.last_modified, documents.last_modified),
 	links            = excluded.links,
 	parse_error      = excluded.parse_error,
-	records_digest   = iif(excluded.parse_error = '', excluded.records_digest, documents.records_digest)`
-	sqlReparsedDocument = `UPDATE documents SET links = ?2, parse_error = '', records_digest = ?3 WHERE id = ?1`
+	records_digest   = iif(excluded.parse_error = '', excluded.records_digest, documents.records_digest),
+	records          = iif(excluded.parse_error = '', excluded.records, documents.records)`
+	sqlReparsedDocument = `UPDATE documents SET links = ?2, parse_error = '', records_digest = ?3, records = ?4 WHERE id = ?1`
 	sqlPutAdvisory      = `
 INSERT INTO advisories (id, vendor, status, title, severity, published, updated, version, url, affected, sections, document_url)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

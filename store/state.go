@@ -20,10 +20,11 @@ const (
 	sqlPageState = `
 SELECT sha256, etag, last_modified, last_fetched_at, links, parse_error
 FROM documents WHERE url = ? ORDER BY last_fetched_at DESC, id DESC LIMIT 1`
+	// The latest fetch whose records were written: a fetch stored unparsed
+	// (a new body that failed to parse) wrote none and is passed over.
 	sqlRecordsFrom = `
-SELECT (SELECT count(*) FROM advisories WHERE document_url = ?1)
-     + (SELECT count(*) FROM patches WHERE document_url = ?1)
-     + (SELECT count(*) FROM fixes WHERE document_url = ?1)`
+SELECT records FROM documents WHERE url = ?1 AND (records_digest <> '' OR parse_error = '')
+ORDER BY last_fetched_at DESC, id DESC LIMIT 1`
 	sqlDocument = `
 SELECT url, source, last_fetched_at, status, content_type, body, body_encoding, etag, last_modified, links, parse_error, records_digest
 FROM documents WHERE id = ?`
@@ -79,14 +80,18 @@ func pageState(row *sql.Row, url string) (PageState, error) {
 	return st, nil
 }
 
-// RecordsFrom counts the advisories, patches and fixes last written from
-// url. A page that had records and now yields none has changed layout; the
-// harvest asks only when a page fails or comes back empty.
+// RecordsFrom is how many advisories, patches and fixes url yielded when
+// its records were last written (0 if they never were). A page that had
+// records and now yields none has changed layout; the harvest asks only
+// when a page fails or comes back empty.
 func (s *Store) RecordsFrom(ctx context.Context, url string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var n int
 	err := s.queryRow(ctx, sqlRecordsFrom, url).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
 	if err != nil {
 		return 0, fmt.Errorf("records from %s: %w", url, err)
 	}

@@ -751,3 +751,88 @@ func TestRecordsDigestAndSaveReparsed(t *testing.T) {
 		t.Errorf("after a failed parse: digest %q, parse error %q; want %q and the error", got.RecordsDigest, got.ParseError, want)
 	}
 }
+
+// RecordsFrom answers "how many records did this page yield when they were
+// last written", which tells a page whose layout changed (it had records,
+// now it yields none) from one that never had any.
+func TestRecordsFrom(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	from := func() int {
+		t.Helper()
+		n, err := s.RecordsFrom(ctx, xsaURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := from(); n != 0 {
+		t.Errorf("never stored: %d records, want 0", n)
+	}
+	res := fullResult()
+	if err := s.SavePage(ctx, xsaDoc("v1", t0), res); err != nil {
+		t.Fatal(err)
+	}
+	want := len(res.Advisories) + len(res.Patches) + len(res.Fixes)
+	if n := from(); n != want {
+		t.Errorf("after the page was stored: %d records, want %d", n, want)
+	}
+	// The same body failing to parse later, and a new body that fails,
+	// write no records: the count of the last write stands.
+	same := xsaDoc("v1", t1)
+	same.ParseError = "parser broke"
+	changed := xsaDoc("v2 unparseable", t1.Add(time.Hour))
+	changed.ParseError = "no sections"
+	for _, doc := range []Document{same, changed} {
+		if err := s.SaveDocument(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+		if n := from(); n != want {
+			t.Errorf("after %q was stored unparsed: %d records, want %d", doc.Body, n, want)
+		}
+	}
+	// A page that parsed and yielded nothing did write: zero records.
+	if err := s.SavePage(ctx, xsaDoc("v3 empty", t1.Add(2*time.Hour)), normalize.Result{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := from(); n != 0 {
+		t.Errorf("after an empty parse: %d records, want 0", n)
+	}
+}
+
+// Migration 0015 gives every stored fetch the count of the records that
+// still name its page.
+func TestMigrationCountsRecordsOfStoredPages(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	if err := s.SavePage(ctx, xsaDoc("v1", t0), fullResult()); err != nil {
+		t.Fatal(err)
+	}
+	unparsed := xsaDoc("v2", t1)
+	unparsed.ParseError = "no sections"
+	if err := s.SaveDocument(ctx, unparsed); err != nil {
+		t.Fatal(err)
+	}
+	// Back to the schema before 0015, then migrate again.
+	for _, q := range []string{
+		`ALTER TABLE documents DROP COLUMN records`,
+		`CREATE INDEX advisories_document_url ON advisories (document_url)`,
+		`CREATE INDEX patches_document_url ON patches (document_url)`,
+		`DELETE FROM migrations WHERE version = 15`,
+	} {
+		if _, err := s.DB().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := s.migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stored := query(t, s.DB(), `SELECT
+		(SELECT count(*) FROM advisories WHERE document_url = ?1) + (SELECT count(*) FROM patches WHERE document_url = ?1)
+		+ (SELECT count(*) FROM fixes WHERE document_url = ?1)`, xsaURL)[0][0]
+	got := query(t, s.DB(), `SELECT parse_error, records FROM documents ORDER BY id`)
+	want := [][]any{{"", stored}, {"no sections", 0}}
+	if diff := cmp.Diff(want, got); diff != "" || stored == 0 {
+		t.Errorf("records after 0015 (-want +got):\n%s (stored %v)", diff, stored)
+	}
+}
