@@ -302,13 +302,14 @@ type pageTx struct {
 	s       *Store
 	ctx     context.Context
 	tx      *sql.Tx
+	bound   boundStmts // statements bound to tx
 	url     string
 	changes *changes // the records the transaction wrote, for updateDerived
 }
 
 func (p *pageTx) exec(query string, args ...any) (sql.Result, error) {
 	if stmt, ok := p.s.stmts[query]; ok {
-		return p.tx.StmtContext(p.ctx, stmt).ExecContext(p.ctx, args...)
+		return p.bound.get(p.ctx, p.tx, query, stmt).ExecContext(p.ctx, args...)
 	}
 	return p.tx.ExecContext(p.ctx, query, args...)
 }
@@ -426,7 +427,7 @@ func (p *pageTx) putFixes(fixes []normalize.Fix) error {
 // already stored, and whether p.url owns stored fixes the page no longer
 // yields.
 func (p *pageTx) storedFixes(incoming string) (stored map[string]bool, stale bool, err error) {
-	rows, err := p.tx.StmtContext(p.ctx, p.s.stmts[sqlStoredFixes]).QueryContext(p.ctx, p.url, incoming)
+	rows, err := p.bound.get(p.ctx, p.tx, sqlStoredFixes, p.s.stmts[sqlStoredFixes]).QueryContext(p.ctx, p.url, incoming)
 	if err != nil {
 		return nil, false, fmt.Errorf("read stored fixes: %w", err)
 	}

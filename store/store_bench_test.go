@@ -25,6 +25,7 @@ func BenchmarkSavePage(b *testing.B) {
 			body := []byte(strings.Repeat("The hypervisor mishandles a guest's request. ", 70))
 			ctx := context.Background()
 			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
 				i++
