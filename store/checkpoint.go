@@ -18,13 +18,9 @@ import (
 // The checkpointer runs them on a connection of its own instead, right
 // after each commit, while the writer goes on with the next batch (WAL
 // lets a checkpoint and a writer run at once). The writer's own automatic
-// checkpoint stays on at a higher threshold as a backstop, so the WAL stays
-// bounded even if background checkpoints fall behind.
-
-// writerCheckpointPages is the WAL size, in pages, at which the writer
-// checkpoints by itself: well above one batch, so in a harvest the
-// checkpointer gets there first.
-const writerCheckpointPages = 16384 // keep equal to wal_autocheckpoint in writerPragmas
+// checkpoint stays on as a backstop at 16384 pages (64 MiB of WAL, set in
+// writerPragmas), well above one batch, so the WAL stays bounded even if
+// background checkpoints fall behind.
 
 // checkpointer runs PASSIVE checkpoints on its own connection whenever
 // kicked.

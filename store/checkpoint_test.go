@@ -28,7 +28,7 @@ func TestCommitsAreCheckpointedInTheBackground(t *testing.T) {
 	}
 	before := size()
 	// Random bytes do not compress: the page adds about 256 KiB, far below
-	// writerCheckpointPages.
+	// the writer's own checkpoint threshold (64 MiB).
 	body := make([]byte, 256<<10)
 	rand.Read(body)
 	doc := Document{URL: "https://xenbits.xen.org/xsa/advisory-1.txt", Source: "xen", Status: 200, Body: body}

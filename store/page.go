@@ -234,8 +234,8 @@ ON CONFLICT (id) DO UPDATE SET
 	affected     = iif(excluded.affected <> '', excluded.affected, advisories.affected),
 	sections     = iif(excluded.sections <> '[]', excluded.sections, advisories.sections),
 	document_url = excluded.document_url`
-	sqlAddAdvisoryCVEs = `INSERT OR IGNORE INTO advisory_cves (advisory_id, cve) VALUES (?, ?)`
-	sqlPutPatch        = `
+	sqlAddAdvisoryCVE = `INSERT OR IGNORE INTO advisory_cves (advisory_id, cve) VALUES (?, ?)`
+	sqlPutPatch       = `
 INSERT INTO patches (id, vendor, product, version, released, classification, reboot_required, url, advisory_id, document_url,
 	severity, vm_restart_required, supersedes, packages, build, release_id)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -292,7 +292,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // pageStatements lists them for Open to prepare.
-var pageStatements = []string{sqlPutDocument, sqlReparsedDocument, sqlPutAdvisory, sqlAddAdvisoryCVEs, sqlPutPatch, sqlStoredFixes, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVE, sqlDropFixPatches, sqlAddFixPatch, sqlClearFixRemedies, sqlAddFixRemedy}
+var pageStatements = []string{sqlPutDocument, sqlReparsedDocument, sqlPutAdvisory, sqlAddAdvisoryCVE, sqlPutPatch, sqlStoredFixes, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVE, sqlDropFixPatches, sqlAddFixPatch, sqlClearFixRemedies, sqlAddFixRemedy}
 
 // pageTx is one page's write transaction. Its statements go through the
 // store's prepared-statement cache: the same dozen statements run for every
@@ -349,7 +349,7 @@ func (p *pageTx) putAdvisory(a normalize.Advisory) error {
 		return fmt.Errorf("upsert: %w", err)
 	}
 	p.changes.advisories[a.ID] = true
-	return p.addEach(sqlAddAdvisoryCVEs, a.ID, a.CVEs, "add CVE")
+	return p.addEach(sqlAddAdvisoryCVE, a.ID, a.CVEs, "add CVE")
 }
 
 // addEach runs an insert of (id, v) for each v: one row per statement
@@ -486,20 +486,18 @@ func (p *pageTx) putFix(f normalize.Fix, existed bool) error {
 	// no longer listed; the adds bring in the new ones. A new fix has
 	// nothing to drop.
 	if existed {
+		if _, err := p.exec(sqlClearFixRemedies, f.ID); err != nil {
+			return fmt.Errorf("clear remedies: %w", err)
+		}
 		cves, err := jsonList(f.CVEs)
 		if err != nil {
 			return fmt.Errorf("encode CVEs: %w", err)
 		}
 		for _, st := range []struct{ query, list, what string }{
-			{sqlClearFixRemedies, "", "clear remedies"},
 			{sqlDropFixCVEs, cves, "drop CVEs"},
 			{sqlDropFixPatches, patches, "drop patch links"},
 		} {
-			args := []any{f.ID}
-			if st.list != "" {
-				args = append(args, st.list)
-			}
-			if _, err := p.exec(st.query, args...); err != nil {
+			if _, err := p.exec(st.query, f.ID, st.list); err != nil {
 				return fmt.Errorf("%s: %w", st.what, err)
 			}
 		}

@@ -75,7 +75,7 @@ type Store struct {
 // corrupts the database or loses a committed page, and only a power loss
 // can undo the last commits, which the next harvest fetches again. It makes
 // a commit per page cheap enough for archive-scale harvests.
-// wal_autocheckpoint is writerCheckpointPages: the checkpointer
+// wal_autocheckpoint is raised to a backstop: the checkpointer
 // (checkpoint.go) normally checkpoints long before the writer would.
 const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(16384)&_pragma=foreign_keys(1)&_txlock=immediate"
 
