@@ -108,26 +108,45 @@ func TestParseBadInput(t *testing.T) {
 }
 
 // Fixed-width remedy rows as the mails print them, and as copies that
-// collapsed the column spacing print them.
+// collapsed the column spacing print them, for the four-column table and
+// the six-column one with Severity and Workaround.
 func TestParseTextRow(t *testing.T) {
+	four := canonicalColumns
+	six := columns{colProduct, colVersion, colPlatform, colSeverity, colRemedy, colOther}
+	fixed := func(product, version, platform string, ids ...string) []normalize.Remedy {
+		var out []normalize.Remedy
+		for _, id := range ids {
+			out = append(out, normalize.Remedy{Product: product, Version: version, Platform: platform, Status: "fixed", PatchID: id})
+		}
+		return out
+	}
 	cases := []struct {
-		line string
-		want normalize.Remedy
-		ok   bool
+		line     string
+		cols     columns
+		want     []normalize.Remedy
+		severity string
+		ok       bool
 	}{
-		{"ESXi           5.0       ESXi     ESXi500-201112402-BG", normalize.Remedy{Product: "ESXi", Version: "5.0", Platform: "ESXi", Status: "fixed", PatchID: "ESXi500-201112402-BG"}, true},
-		{"ESX 4.1 ESX ESX410-201204401-SG", normalize.Remedy{Product: "ESX", Version: "4.1", Platform: "ESX", Status: "fixed", PatchID: "ESX410-201204401-SG"}, true},
-		{"hosted * any any not affected", normalize.Remedy{Product: "hosted *", Version: "any", Platform: "any", Status: "not-affected"}, true},
-		{"ESX 4.0 ESX see VMSA-2012-0013 **", normalize.Remedy{Product: "ESX", Version: "4.0", Platform: "ESX", Status: "fixed", FixedVersion: "see VMSA-2012-0013"}, true},
-		{"Fusion         4.x       Mac OS/X not affected", normalize.Remedy{Product: "Fusion", Version: "4.x", Platform: "Mac OS/X", Status: "not-affected"}, true},
-		{"Update Manager 5.0      Windows     Update Manager 5.0 Update 1", normalize.Remedy{Product: "Update Manager", Version: "5.0", Platform: "Windows", Status: "fixed", FixedVersion: "Update Manager 5.0 Update 1"}, true},
-		{"VirtualCenter  2.5      Windows     not applicable **", normalize.Remedy{Product: "VirtualCenter", Version: "2.5", Platform: "Windows", Status: "not-applicable"}, true},
-		{"ESXi            4.1       ESXi     no patch planned", normalize.Remedy{Product: "ESXi", Version: "4.1", Platform: "ESXi", Status: "not-applicable", FixedVersion: "no patch planned"}, true},
-		{"* hosted products are VMware Workstation, Player, ACE, Fusion.", normalize.Remedy{}, false},
-		{"Column 4 of the following table lists the action required to", normalize.Remedy{}, false},
+		{"ESXi           5.0       ESXi     ESXi500-201112402-BG", four, fixed("ESXi", "5.0", "ESXi", "ESXi500-201112402-BG"), "", true},
+		{"ESX 4.1 ESX ESX410-201204401-SG", four, fixed("ESX", "4.1", "ESX", "ESX410-201204401-SG"), "", true},
+		{"hosted * any any not affected", four, []normalize.Remedy{{Product: "hosted *", Version: "any", Platform: "any", Status: "not-affected"}}, "", true},
+		{"ESX 4.0 ESX see VMSA-2012-0013 **", four, []normalize.Remedy{{Product: "ESX", Version: "4.0", Platform: "ESX", Status: "fixed", FixedVersion: "see VMSA-2012-0013"}}, "", true},
+		{"Fusion         4.x       Mac OS/X not affected", four, []normalize.Remedy{{Product: "Fusion", Version: "4.x", Platform: "Mac OS/X", Status: "not-affected"}}, "", true},
+		{"Update Manager 5.0      Windows     Update Manager 5.0 Update 1", four, []normalize.Remedy{{Product: "Update Manager", Version: "5.0", Platform: "Windows", Status: "fixed", FixedVersion: "Update Manager 5.0 Update 1"}}, "", true},
+		{"VirtualCenter  2.5      Windows     not applicable **", four, []normalize.Remedy{{Product: "VirtualCenter", Version: "2.5", Platform: "Windows", Status: "not-applicable"}}, "", true},
+		{"ESXi            4.1       ESXi     no patch planned", four, []normalize.Remedy{{Product: "ESXi", Version: "4.1", Platform: "ESXi", Status: "not-applicable", FixedVersion: "no patch planned"}}, "", true},
+		{"ESX               4.0         ESX         ESX400-201302401-SG (includes vSphere client)", four, fixed("ESX", "4.0", "ESX", "ESX400-201302401-SG"), "", true},
+		{"ESXi     6.0    ESXi    Important  ESXi600-201611102-SG   None", six, fixed("ESXi", "6.0", "ESXi", "ESXi600-201611102-SG"), "Important", true},
+		{"ESXi     6.5    ESXi    N/A        not affected           N/A", six, []normalize.Remedy{{Product: "ESXi", Version: "6.5", Platform: "ESXi", Status: "not-affected"}}, "", true},
+		{"ESXi 6.0 ESXi Important ESXi600-201611102-SG None", six, fixed("ESXi", "6.0", "ESXi", "ESXi600-201611102-SG"), "Important", true},
+		{"ESXi 6.0 U3 ESXi Critical ESXi600-201703401-SG None", six, fixed("ESXi", "6.0 U3", "ESXi", "ESXi600-201703401-SG"), "Critical", true},
+		{"ESXi 6.0 U2* ESXi Critical KB 2149673 None", six, []normalize.Remedy{{Product: "ESXi", Version: "6.0 U2*", Platform: "ESXi", Status: "fixed", FixedVersion: "KB 2149673"}}, "Critical", true},
+		{"vRealize Log Insight 2.8.x, 2.7.x VA Moderate 3.6.0 None", six, []normalize.Remedy{{Product: "vRealize Log Insight", Version: "2.8.x, 2.7.x", Platform: "VA", Status: "fixed", FixedVersion: "3.6.0"}}, "Moderate", true},
+		{"* hosted products are VMware Workstation, Player, ACE, Fusion.", four, nil, "", false},
+		{"Column 4 of the following table lists the action required to", four, nil, "", false},
 	}
 	for _, c := range cases {
-		got, ok := parseTextRow(c.line)
+		got, severity, ok := parseTextRow(c.line, c.cols)
 		if ok != c.ok {
 			t.Errorf("%q: ok=%v, want %v (%+v)", c.line, ok, c.ok, got)
 			continue
@@ -135,6 +154,40 @@ func TestParseTextRow(t *testing.T) {
 		if diff := cmp.Diff(c.want, got); diff != "" {
 			t.Errorf("%q (-want +got):\n%s", c.line, diff)
 		}
+		if severity != c.severity {
+			t.Errorf("%q: severity %q, want %q", c.line, severity, c.severity)
+		}
+	}
+}
+
+// A fixed-width table goes on past a line that only adds a patch to the
+// row above, and its header decides which column is the remedy.
+func TestRemedyTableText(t *testing.T) {
+	table := `   VMware          Product   Running           Replace with/
+   Product         Version   on       Severity Apply Patch          Workaround
+   ==============  ========  =======  ======== ===================  ==========
+   ESXi            4.0       ESXi     Important ESXi400-201302401-SG None
+   ESXi400-201302403-SG (vSphere client)
+   ESXi            3.5       ESXi     N/A       not affected         N/A
+
+   ESX             4.0       ESX      Important ESX400-201302401-SG (includes vSphere client)  None
+`
+	got := remedyTable(table)
+	var ids []string
+	for _, r := range got.remedies {
+		if r.PatchID != "" {
+			ids = append(ids, r.Product+" "+r.Version+" "+r.PatchID)
+		}
+	}
+	want := []string{"ESXi 4.0 ESXi400-201302401-SG", "ESXi 4.0 ESXi400-201302403-SG", "ESX 4.0 ESX400-201302401-SG"}
+	if diff := cmp.Diff(want, ids); diff != "" {
+		t.Errorf("patches (-want +got):\n%s", diff)
+	}
+	if len(got.remedies) != 4 || got.remedies[2].Status != normalize.RemedyNotAffected {
+		t.Errorf("remedies %+v, want the 3.5 row not affected", got.remedies)
+	}
+	if got.severity != "Important" {
+		t.Errorf("severity %q", got.severity)
 	}
 }
 

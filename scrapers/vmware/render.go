@@ -59,6 +59,11 @@ func render(b *strings.Builder, n *html.Node) {
 			renderTable(b, n)
 			b.WriteString("\n\n")
 			return
+		case len(divColumns(n)) >= 2:
+			b.WriteString("\n\n")
+			renderDivTable(b, divColumns(n))
+			b.WriteString("\n\n")
+			return
 		case tag == "li":
 			b.WriteString("\n" + bullet)
 			renderChildren(b, n)
@@ -106,6 +111,80 @@ func renderTable(b *strings.Builder, table *html.Node) {
 		}
 	}
 	rows(table)
+}
+
+// divColumns are the children of n that are the columns of a 2016
+// vmware.com div table: each carries a data-heading attribute and holds
+// its column heading (an <h5>) above its cells.
+func divColumns(n *html.Node) []*html.Node {
+	var out []*html.Node
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && hasAttr(c, "data-heading") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// renderDivTable writes a div table as rows, like renderTable: the column
+// headings first, then the i-th cell of every column on the i-th row.
+func renderDivTable(b *strings.Builder, cols []*html.Node) {
+	var grid [][]string
+	rows := 0
+	for _, col := range cols {
+		var cells []string
+		for c := col.FirstChild; c != nil; c = c.NextSibling {
+			cells = append(cells, divCells(c)...)
+		}
+		grid = append(grid, cells)
+		rows = max(rows, len(cells))
+	}
+	for i := 0; i < rows; i++ {
+		row := make([]string, len(grid))
+		for j, cells := range grid {
+			row[j] = at(cells, i)
+		}
+		b.WriteString(strings.Join(row, cellSep) + "\n")
+	}
+}
+
+// divCells lists the cells under n in document order. A block element
+// (div, p, a heading) is a cell of its own text, not counting the blocks
+// inside it, which are the next cells: the 2016 pages nest each cell of a
+// column inside the one above it.
+func divCells(n *html.Node) []string {
+	if n.Type == html.TextNode {
+		if t := strings.TrimSpace(collapseSpace(n.Data)); t != "" {
+			return []string{t}
+		}
+		return nil
+	}
+	if n.Type != html.ElementNode || skipTags[n.Data] {
+		return nil
+	}
+	var own strings.Builder
+	var nested []string
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && blockTags[c.Data] {
+			nested = append(nested, divCells(c)...)
+			continue
+		}
+		render(&own, c)
+	}
+	cell := strings.Join(strings.Fields(own.String()), " ")
+	if cell == "" {
+		return nested
+	}
+	return append([]string{cell}, nested...)
 }
 
 // textOf is the raw text under n, whitespace kept (for <pre>).
