@@ -73,3 +73,36 @@ func TestClassifyVMwareFieldOrder(t *testing.T) {
 		t.Errorf("got %s by %s, want the summary's vmm to win over the packages", got.Category, got.Rule)
 	}
 }
+
+// The product decides before the text: real items whose text names a host
+// component but whose fix is needed only off the host get no host
+// category; management-plane items on the host are console-os; an item
+// ESXi shares with the hosted products is in their common VMX.
+func TestClassifyVMwareProducts(t *testing.T) {
+	cases := []struct {
+		source   string
+		products []string
+		title    string
+		want     Category
+		rule     string
+	}{
+		{"VMSA-2015-0003 a", []string{"Horizon View", "vCenter Server", "vRealize Automation"}, "Oracle JRE update", Unclassified, "vmware-not-host"},
+		{"VMSA-2016-0005 b", []string{"Workstation", "Player"}, "VMware Workstation and Player SVGA memory corruption in the virtual hardware", Unclassified, "vmware-not-host"},
+		{"VMSA-2012-0003 a", []string{"VirtualCenter", "ESX"}, "VirtualCenter and ESX, Oracle (Sun) JRE update 1.5.0_32", ConsoleOS, "vmware-management-agent"},
+		{"VMSA-2016-0023 a", []string{"ESXi"}, "Host Client stored cross-site scripting issue", ConsoleOS, "vmware-management-agent"},
+		{"VMSA-2013-0001 a", []string{"vCenter Server", "vSphere Client", "ESXi", "ESX"}, "ESX contain a vulnerability in the handling of the management authentication protocol.", ConsoleOS, "vmware-management-agent"},
+		{"VMSA-2017-0013 d", []string{"VMware Tools"}, "VMware Tools local privilege escalation", VMM, "vmware-tools"},
+		{"VMSA-2017-0006 c", []string{"ESXi", "Workstation", "Fusion"}, "ESXi, Workstation, and Fusion uninitialized memory usage", VMM, "vmware-shared-vmx"},
+		{"VMSA-2017-0006 a", []string{"ESXi", "Workstation", "Fusion"}, "ESXi, Workstation, Fusion SVGA memory corruption", VMM, "vmware-vmm"},
+		{"no table", nil, "Update to ESX service console bind packages", ConsoleOS, "vmware-service-console"},
+	}
+	for _, c := range cases {
+		got := ClassifyVMware(c.products, Field{Name: "title", Text: c.title})
+		if got.Category != c.want || got.Rule != c.rule {
+			t.Errorf("%s %q: got %s by %s (%s), want %s by %s", c.source, c.title, got.Category, got.Rule, got.Evidence, c.want, c.rule)
+		}
+		if got.Evidence == "" {
+			t.Errorf("%s: no evidence", c.source)
+		}
+	}
+}

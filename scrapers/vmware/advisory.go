@@ -33,8 +33,15 @@ var (
 // sectionHeading matches the numbered top-level headings of every layout.
 var sectionHeading = regexp.MustCompile(`(?i)^([1-9])\.\s+(summary|relevant releases|relevant products|problem descriptions?|solution|references|change ?log|contact|impacted products|introduction)\s*:?\s*$`)
 
+// problemAsHeading is a third section that names its one problem instead of
+// saying "3. Problem Description" (VMSA-2016-0011: "3. Directory traversal
+// vulnerability in vRealize Log Insight").
+var problemAsHeading = regexp.MustCompile(`^3\.\s+(\S.*)$`)
+
 // splitAdvisory cuts advisory text into the header lines (before the first
-// numbered heading) and its numbered sections.
+// numbered heading) and its numbered sections. A third section right after
+// "2. Relevant releases" that names its problem is the Problem Description,
+// its heading the problem's title.
 func splitAdvisory(text string) (head []string, sections []normalize.Section) {
 	lines := strings.Split(text, "\n")
 	cur := -1
@@ -51,6 +58,13 @@ func splitAdvisory(text string) (head []string, sections []normalize.Section) {
 			sections = append(sections, normalize.Section{Title: m[1] + ". " + m[2]})
 			cur = len(sections) - 1
 			body = nil
+			continue
+		}
+		if m := problemAsHeading.FindStringSubmatch(t); m != nil && len(sections) == 2 && strings.Contains(strings.ToLower(sections[1].Title), "relevant") {
+			flush()
+			sections = append(sections, normalize.Section{Title: "3. Problem Description"})
+			cur = len(sections) - 1
+			body = []string{m[1], ""}
 			continue
 		}
 		if cur < 0 {

@@ -14,7 +14,8 @@ import (
 // whichever layout it came (mail, 2016 page, Response Matrix page). wantID,
 // when set, is the advisory the URL names.
 func advisoryFromText(text string, u *url.URL, wantID string) (scrapers.Parsed, error) {
-	head, sections := splitAdvisory(text)
+	// Mail text keeps the no-break spaces of its copy; they are spaces.
+	head, sections := splitAdvisory(strings.ReplaceAll(text, "\u00a0", " "))
 	if len(sections) == 0 {
 		return scrapers.Parsed{}, fmt.Errorf("%s: no numbered sections (1. Summary, 3. Problem Description…) found", u)
 	}
@@ -48,9 +49,11 @@ func advisoryFromText(text string, u *url.URL, wantID string) (scrapers.Parsed, 
 		CVEs:      h.cves,
 		Sections:  sections,
 	}
+	relevant := ""
 	for _, name := range []string{"relevant", "impacted products"} {
 		if rel, ok := section(sections, name); ok {
 			adv.Affected = releaseList(rel)
+			relevant = rel
 			break
 		}
 	}
@@ -69,6 +72,14 @@ func advisoryFromText(text string, u *url.URL, wantID string) (scrapers.Parsed, 
 			})
 		}
 		out.Fixes = append(out.Fixes, f)
+	}
+	// Patches the releases section names ("ESXi 4.0 without patches
+	// ESXi400-201302401-SG and ESXi400-201302403-SG") and no item does.
+	for _, r := range patchList(relevant) {
+		if r.PatchID != "" && !seenPatch[r.PatchID] {
+			seenPatch[r.PatchID] = true
+			out.Patches = append(out.Patches, normalize.Patch{ID: r.PatchID, Vendor: Vendor, Product: r.Product, Version: r.Version, AdvisoryID: h.id})
+		}
 	}
 	remedies := 0
 	for _, f := range out.Fixes {
@@ -122,7 +133,7 @@ func itemFix(h header, it item, only bool) normalize.Fix {
 		{Name: "title", Text: it.title},
 		{Name: "description", Text: body},
 	}
-	tag := normalize.Classify(Vendor, fields...)
+	tag := normalize.ClassifyVMware(needFix(remedies, it.title), fields...)
 	var patchIDs []string
 	for _, r := range remedies {
 		patchIDs = appendUnique(patchIDs, r.PatchID)
@@ -165,7 +176,25 @@ func itemBody(it item) string {
 	return tidyLines(strings.Join(out, "\n"))
 }
 
-var knownProduct = regexp.MustCompile(`\b(vCenter Server Appliance|vCenter Server|vCenter Orchestrator|vCenter Update Manager|vSphere Client|vShield Manager|Workstation|Fusion|Player|ESXi|ESX)\b`)
+var knownProduct = regexp.MustCompile(`\b(vCenter Server Appliance|vCenter Server|vCenter Orchestrator|vCenter Update Manager|VirtualCenter|vSphere Client|vSphere Web Client|vShield Manager|vSphere Data Protection|vRealize [A-Z]\w+(?: [A-Z]\w+)?|vCloud Director|NSX|Horizon(?: View| DaaS)?|Workstation|Fusion|Player|ESXi|ESX)\b`)
+
+// needFix lists the products an item needs a fix in: those of its remedy
+// rows that are fixed or pending, or, without such rows, the products its
+// title names. The product decides before the text (normalize.ClassifyVMware).
+func needFix(rs []normalize.Remedy, title string) []string {
+	var out []string
+	for _, r := range rs {
+		if affected(r) {
+			out = appendUnique(out, productName(r.Product))
+		}
+	}
+	if len(out) == 0 {
+		for _, p := range knownProduct.FindAllString(title, -1) {
+			out = appendUnique(out, productName(p))
+		}
+	}
+	return out
+}
 
 // chooseProduct names the product a fix is for: the ESX family when any
 // ESX or ESXi row needed a fix, otherwise the first product that did (so a

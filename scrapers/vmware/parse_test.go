@@ -133,6 +133,7 @@ func TestParseTextRow(t *testing.T) {
 		{"ESX 4.0 ESX see VMSA-2012-0013 **", four, []normalize.Remedy{{Product: "ESX", Version: "4.0", Platform: "ESX", Status: "fixed", FixedVersion: "see VMSA-2012-0013"}}, "", true},
 		{"Fusion         4.x       Mac OS/X not affected", four, []normalize.Remedy{{Product: "Fusion", Version: "4.x", Platform: "Mac OS/X", Status: "not-affected"}}, "", true},
 		{"Update Manager 5.0      Windows     Update Manager 5.0 Update 1", four, []normalize.Remedy{{Product: "Update Manager", Version: "5.0", Platform: "Windows", Status: "fixed", FixedVersion: "Update Manager 5.0 Update 1"}}, "", true},
+		{"Update Manager 4.1       Windows    not applicable **", four, []normalize.Remedy{{Product: "Update Manager", Version: "4.1", Platform: "Windows", Status: "not-applicable"}}, "", true},
 		{"VirtualCenter  2.5      Windows     not applicable **", four, []normalize.Remedy{{Product: "VirtualCenter", Version: "2.5", Platform: "Windows", Status: "not-applicable"}}, "", true},
 		{"ESXi            4.1       ESXi     no patch planned", four, []normalize.Remedy{{Product: "ESXi", Version: "4.1", Platform: "ESXi", Status: "not-applicable", FixedVersion: "no patch planned"}}, "", true},
 		{"ESX               4.0         ESX         ESX400-201302401-SG (includes vSphere client)", four, fixed("ESX", "4.0", "ESX", "ESX400-201302401-SG"), "", true},

@@ -213,7 +213,7 @@ func parseTextRow(line string, cols columns) ([]normalize.Remedy, string, bool) 
 		rs, _, sev, _ := cols.row(f)
 		return rs, sev, true
 	}
-	tok := strings.Fields(t)
+	tok := strings.Fields(strings.TrimRight(t, "* "))
 	v := -1
 	for i := 1; i < len(tok); i++ {
 		if versionToken.MatchString(strings.ToLower(tok[i])) {
