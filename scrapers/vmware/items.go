@@ -2,6 +2,7 @@ package vmware
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -25,6 +26,10 @@ var (
 	// roman section: a product name underlined with dashes.
 	groupPatchList = regexp.MustCompile(`^\s*(?:VMware\s+)?ESXi?(?:\s+Server)?\s*$`)
 	dashLine       = regexp.MustCompile(`^\s*-{2,}\s*$`)
+	// runOnHeading is an item heading run into the end of the line before
+	// it, as copies of the pages that lost a block boundary print it
+	// ("…provides a solution.b. VMware vCenter Server JMX RMI…").
+	runOnHeading = regexp.MustCompile(`^(.*[a-z)][.:])([a-z])\.\s+([A-Z].*)$`)
 )
 
 // mailItems splits a Problem Description section into its items. Letters
@@ -40,7 +45,13 @@ func mailItems(text string) []item {
 	}
 	var marks []mark
 	next := 'a'
-	for i, l := range lines {
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if m := runOnHeading.FindStringSubmatch(l); m != nil && next > 'a' && rune(m[2][0]) == next && letterHeading.FindStringSubmatch(l) == nil {
+			lines = slices.Insert(lines, i+1, m[2]+". "+m[3])
+			lines[i] = m[1]
+			continue
+		}
 		if m := letterHeading.FindStringSubmatch(l); m != nil && rune(m[1][0]) == next {
 			marks = append(marks, mark{at: i, letter: m[1], title: m[2]})
 			next++
