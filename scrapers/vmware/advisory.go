@@ -77,15 +77,31 @@ func splitAdvisory(text string) (head []string, sections []normalize.Section) {
 	return head, sections
 }
 
+// titleBlock is the heading of a vmware.com page: the advisory ID with its
+// revision on a line of its own, the synopsis on the next.
+var titleBlock = regexp.MustCompile(`^VMSA-\d{4}-\d{4}(?:\.\d+)?$`)
+
 // parseHeader reads the label block. Labels may sit in a table row
 // (label and value in two cells) or on a line ("Synopsis: ..."), and a
-// value may wrap onto the following lines.
+// value may wrap onto the following lines. Without an "Advisory ID:"
+// label (a page whose header box is missing) the page's title block
+// gives the ID and the synopsis.
 func parseHeader(lines []string) (header, error) {
 	values := map[string]string{}
 	var cur string
 	var cves []string
-	for _, raw := range lines {
+	for i, raw := range lines {
 		line := strings.TrimSpace(raw)
+		if titleBlock.MatchString(line) && values["title id"] == "" {
+			values["title id"] = line
+			for _, next := range lines[i+1:] {
+				if next = strings.TrimSpace(next); next != "" {
+					values["title synopsis"] = next
+					break
+				}
+			}
+			continue
+		}
 		cves = append(cves, cvePattern.FindAllString(line, -1)...)
 		if c := cells(line); len(c) >= 2 {
 			line = strings.TrimSuffix(c[0], ":") + ": " + strings.Join(c[1:], " ")
@@ -104,7 +120,7 @@ func parseHeader(lines []string) (header, error) {
 		}
 	}
 	var h header
-	m := advisoryIDPattern.FindStringSubmatch(values["advisory id"])
+	m := advisoryIDPattern.FindStringSubmatch(firstNonEmpty(values["advisory id"], values["title id"]))
 	if m == nil {
 		return header{}, errors.New(`no "Advisory ID: VMSA-YYYY-NNNN" in the header`)
 	}
@@ -112,7 +128,7 @@ func parseHeader(lines []string) (header, error) {
 	if m[2] != "" {
 		h.revision, _ = strconv.Atoi(m[2])
 	}
-	h.synopsis = strings.Join(strings.Fields(values["synopsis"]), " ")
+	h.synopsis = strings.Join(strings.Fields(firstNonEmpty(values["synopsis"], values["title synopsis"])), " ")
 	if h.synopsis == "" {
 		return header{}, fmt.Errorf("%s: no Synopsis in the header", h.id)
 	}

@@ -12,7 +12,13 @@ import (
 
 // advisoryFromText builds the records of one advisory from its text, in
 // whichever layout it came (mail, 2016 page, Response Matrix page). wantID,
-// when set, is the advisory the URL names.
+// when set, is the advisory the URL names: the text is a vmware.com page.
+//
+// An advisory without a single remedy row is an error (the layout has
+// changed), except on a vmware.com page in the mail layout ("3. Problem
+// Description") whose items name CVEs: copies of the 2016 pages carry
+// their div tables as images, and the items and CVEs are still worth
+// keeping.
 func advisoryFromText(text string, u *url.URL, wantID string) (scrapers.Parsed, error) {
 	// Mail text keeps the no-break spaces of its copy; they are spaces.
 	head, sections := splitAdvisory(strings.ReplaceAll(text, "\u00a0", " "))
@@ -85,7 +91,7 @@ func advisoryFromText(text string, u *url.URL, wantID string) (scrapers.Parsed, 
 	for _, f := range out.Fixes {
 		remedies += len(f.Remedies)
 	}
-	if remedies == 0 {
+	if remedies == 0 && !(wantID != "" && textLayout && len(adv.CVEs) > 0) {
 		missing := "no remedy table or patch list in any problem item"
 		if !textLayout {
 			missing = "no Response Matrix table (no \"Fixed Version\" column)"

@@ -247,3 +247,96 @@ func TestSeedsRecorded(t *testing.T) {
 		t.Errorf("the Broadcom list answer is not recorded: %v", err)
 	}
 }
+
+// The 2016 vmware.com layout draws tables with divs: a data-heading div
+// per column, its <h5> heading above cells nested one in the other. The
+// same markup draws the header box as one column of label lines.
+func TestDivTablePage(t *testing.T) {
+	page := `<html><body>
+<div><h2>VMSA-2016-0099.1</h2><h3>VMware ESXi updates address an issue</h3></div>
+<div><div>
+  <div data-heading="headingOne"><h5>VMware Security Advisory</h5></div>
+  <div data-heading="headingTwo"><h5><span>Advisory ID: </span><span>VMSA-2016-0099.1<br /></span><span>Synopsis: </span><span>VMware ESXi updates address an issue<br /></span><span>Issue date: </span><span>2016-09-01<br /></span><span>Updated on: </span><span>2016-09-02<br /></span><span>CVE numbers: </span><span>CVE-2016-0001</span></h5></div>
+</div></div>
+<div><h5>1. Summary</h5><p>Updates address an issue.</p></div>
+<div><h5>2. Relevant Products</h5><ul><li>VMware vSphere Hypervisor (ESXi)</li></ul>
+<h5>3. Problem Description</h5>
+<p><b>a. ESXi Host Client stored cross-site scripting</b></p>
+<p>The Host Client of ESXi does not escape a field. CVE-2016-0001 is this issue.</p></div>
+<div><div>
+  <div data-heading="headingOne"><h5>VMware Product</h5><div>ESXi</p><div>ESXi</p><div>ESXi</div></div></div></div>
+  <div data-heading="headingTwo"><h5>Product Version</h5><div>6.5</p><div>6.0 U2</p><div>5.5</div></div></div></div>
+  <div data-heading="headingThree"><h5>Running on</h5><div>ESXi</p><div>ESXi</p><div>ESXi</div></div></div></div>
+  <div data-heading="headingFour"><h5>Severity</h5><div>N/A</p><div>Important</p><div>Important</div></div></div></div>
+  <div data-heading="headingFive"><h5>Replace with/ Apply Patch</h5><div>not affected</p><div>ESXi600-201609101-SG</p><div><div>ESXi550-201609101-SG (includes Host Client)</div></div></div></div></div>
+  <div data-heading="headingSix"><h5>Workaround</h5><div>N/A</p><div>None</p><div>None</div></div></div></div>
+</div></div>
+<div><h5>4. Solution</h5><p>See the patches.</p></div>
+</body></html>`
+	got, err := scrapers.ParseFile(Source{}, "https://www.vmware.com/security/advisories/VMSA-2016-0099.html", []byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := got.Advisories[0]
+	if a.ID != "VMSA-2016-0099" || a.Version != 1 || a.Published != "2016-09-01" || a.Updated != "2016-09-02" || a.Title != "VMware ESXi updates address an issue" {
+		t.Errorf("advisory %+v", a)
+	}
+	f := got.Fixes[0]
+	want := []normalize.Remedy{
+		{Product: "ESXi", Version: "6.5", Platform: "ESXi", Status: normalize.RemedyNotAffected},
+		{Product: "ESXi", Version: "6.0 U2", Platform: "ESXi", Status: normalize.RemedyFixed, PatchID: "ESXi600-201609101-SG"},
+		{Product: "ESXi", Version: "5.5", Platform: "ESXi", Status: normalize.RemedyFixed, PatchID: "ESXi550-201609101-SG"},
+	}
+	if diff := cmp.Diff(want, f.Remedies); diff != "" {
+		t.Errorf("remedies (-want +got):\n%s", diff)
+	}
+	if f.Severity != "Important" || f.Category != normalize.ConsoleOS || f.Rule != "vmware-management-agent" {
+		t.Errorf("fix %s: severity %q, %s by %s (%s)", f.ID, f.Severity, f.Category, f.Rule, f.Evidence)
+	}
+}
+
+// Copies of the 2016 pages carry the header box and the remedy tables as
+// images. The title block still names the advisory, the items keep their
+// CVEs, and the products a title names decide before its text.
+func TestPageWithoutTables(t *testing.T) {
+	page := `<html><body>
+<div><h2>VMSA-2016-0098.1</h2><h3>VMware product updates address two issues</h3></div>
+<div><div><div data-heading="headingOne"><h5>VMware Security Advisory</h5></div><div data-heading="headingTwo"><h5><img src="box.jpg"></h5></div></div></div>
+<div><h5>1. Summary</h5><p>Updates address two issues.</p>
+<h5>2. Relevant Products</h5><ul><li>VMware vCenter Server</li><li>VMware vSphere Hypervisor (ESXi)</li><li>VMware Fusion</li></ul>
+<h5>3. Problem Description</h5>
+<p><b>a. HTTP header injection in vCenter Server and ESXi</b></p>
+<p>Both accept a crafted header. The identifier CVE-2016-0002 has been assigned.</p>
+<p><img src="table-a.jpg"></p>
+<p><b>b. VMware Fusion information disclosure</b></p>
+<p>The virtual machine monitor leaks an address. The identifier CVE-2016-0003 has been assigned.</p>
+<p><img src="table-b.jpg"></p>
+<p><b>4. Solution</b></p><p>See the downloads.</p></div>
+</body></html>`
+	got, err := scrapers.ParseFile(Source{}, "https://www.vmware.com/security/advisories/VMSA-2016-0098.html", []byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := got.Advisories[0]
+	if a.ID != "VMSA-2016-0098" || a.Version != 1 || a.Title != "VMware product updates address two issues" {
+		t.Errorf("advisory %s v%d %q", a.ID, a.Version, a.Title)
+	}
+	if diff := cmp.Diff([]string{"CVE-2016-0002", "CVE-2016-0003"}, a.CVEs); diff != "" {
+		t.Errorf("CVEs (-want +got):\n%s", diff)
+	}
+	cats := map[string]string{}
+	for _, f := range got.Fixes {
+		cats[f.ID] = string(f.Category) + " " + f.Rule
+	}
+	wantCats := map[string]string{
+		"VMSA-2016-0098/a": "console-os vmware-management-agent",
+		"VMSA-2016-0098/b": "unclassified vmware-not-host",
+	}
+	if diff := cmp.Diff(wantCats, cats); diff != "" {
+		t.Errorf("categories (-want +got):\n%s", diff)
+	}
+	mail := strings.Replace(fixture(t, mail2007), "Advisory ID:", "Advisory:", 1)
+	if _, err := scrapers.ParseFile(Source{}, mail2007, []byte(mail)); err == nil {
+		t.Error("a mail without an Advisory ID label parsed")
+	}
+}

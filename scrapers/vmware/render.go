@@ -44,6 +44,14 @@ func render(b *strings.Builder, n *html.Node) {
 		b.WriteString(collapseSpace(n.Data))
 		return
 	case html.ElementNode:
+		if rows := divTable(n); rows != nil {
+			b.WriteString("\n\n")
+			for _, row := range rows {
+				b.WriteString(strings.Join(row, cellSep) + "\n")
+			}
+			b.WriteString("\n\n")
+			return
+		}
 		tag := n.Data
 		switch {
 		case skipTags[tag]:
@@ -57,11 +65,6 @@ func render(b *strings.Builder, n *html.Node) {
 		case tag == "table":
 			b.WriteString("\n\n")
 			renderTable(b, n)
-			b.WriteString("\n\n")
-			return
-		case len(divColumns(n)) >= 2:
-			b.WriteString("\n\n")
-			renderDivTable(b, divColumns(n))
 			b.WriteString("\n\n")
 			return
 		case tag == "li":
@@ -113,14 +116,34 @@ func renderTable(b *strings.Builder, table *html.Node) {
 	rows(table)
 }
 
-// divColumns are the children of n that are the columns of a 2016
-// vmware.com div table: each carries a data-heading attribute and holds
-// its column heading (an <h5>) above its cells.
-func divColumns(n *html.Node) []*html.Node {
-	var out []*html.Node
+// divTable reads a 2016 vmware.com div table into rows: n's children that
+// carry a data-heading attribute are its columns, each holding its heading
+// (an <h5>) above its cells, so the i-th cell of every column makes row i
+// (the headings row 0). It is nil unless n has two such columns and one of
+// them has a cell below its heading: the same markup also draws the
+// advisory's header box, one column of label lines.
+func divTable(n *html.Node) [][]string {
+	var grid [][]string
+	rows := 0
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type == html.ElementNode && hasAttr(c, "data-heading") {
-			out = append(out, c)
+		if c.Type != html.ElementNode || !hasAttr(c, "data-heading") {
+			continue
+		}
+		var cells []string
+		for cc := c.FirstChild; cc != nil; cc = cc.NextSibling {
+			cells = append(cells, divCells(cc)...)
+		}
+		grid = append(grid, cells)
+		rows = max(rows, len(cells))
+	}
+	if len(grid) < 2 || rows < 2 {
+		return nil
+	}
+	out := make([][]string, rows)
+	for i := range out {
+		out[i] = make([]string, len(grid))
+		for j, cells := range grid {
+			out[i][j] = at(cells, i)
 		}
 	}
 	return out
@@ -133,28 +156,6 @@ func hasAttr(n *html.Node, key string) bool {
 		}
 	}
 	return false
-}
-
-// renderDivTable writes a div table as rows, like renderTable: the column
-// headings first, then the i-th cell of every column on the i-th row.
-func renderDivTable(b *strings.Builder, cols []*html.Node) {
-	var grid [][]string
-	rows := 0
-	for _, col := range cols {
-		var cells []string
-		for c := col.FirstChild; c != nil; c = c.NextSibling {
-			cells = append(cells, divCells(c)...)
-		}
-		grid = append(grid, cells)
-		rows = max(rows, len(cells))
-	}
-	for i := 0; i < rows; i++ {
-		row := make([]string, len(grid))
-		for j, cells := range grid {
-			row[j] = at(cells, i)
-		}
-		b.WriteString(strings.Join(row, cellSep) + "\n")
-	}
 }
 
 // divCells lists the cells under n in document order. A block element
