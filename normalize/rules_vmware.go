@@ -13,9 +13,10 @@ import (
 //     packages (samba, bind, openssl…) and its kernel, kernel-vmnix — and
 //     the third-party userland an ESXi host ships in their place (glibc,
 //     bzip2, libxml2…).
-//   - Management agents (hostd, vpxa, the vSphere API / web services,
-//     CIM: OpenPegasus, sfcb, openwsman, OpenSLP; Tomcat and the JRE; VCB
-//     backup tools) are neither console OS nor VMM on ESXi, where they run
+//   - Management agents (hostd, vpxa, the ESXi Host Client, the vSphere
+//     API / web services and their HTTP front end (header injection), the
+//     management authentication service, CIM: OpenPegasus, sfcb,
+//     openwsman, OpenSLP; Tomcat and the JRE; VCB backup tools) are neither console OS nor VMM on ESXi, where they run
 //     as userworlds beside the vmkernel. On ESX classic they are service
 //     console processes. We decide: they are console-os everywhere, the
 //     management plane beside the hypervisor, so ESX and ESXi compare like
@@ -36,6 +37,11 @@ import (
 // product (Workstation, Fusion, Player) or any other product that does not
 // run on the ESX/ESXi host gets no host category, whatever its text says.
 // Management products also match no rule on purpose.
+//
+// A product's name is not a component: "vSphere Hypervisor" (ESXi's name)
+// says nothing about which part of the host a fix touches, so the
+// hypervisor counts only as "the hypervisor".
+//
 // Security or not is a separate flag, never a category. Order matters: the
 // service console kernel before the service console, the console before
 // the userland package names, drivers before the vmkernel.
@@ -53,7 +59,7 @@ var vmwareRules = []Rule{
 	{"vmware-management-agent", "vmware", ConsoleOS, "management agent",
 		regexp.MustCompile(`(?i)\bHost Client\b|\bHTTP header injection\b|management authentication|authentication service|\bhostd\b|\bvpxa\b|vSphere API|\bWeb Services\b|\bOpenPegasus\b|\bPegasus\b|\bCIM\b|\bsfcb\b|\bopenwsman\b|\bOpenSLP\b|\bslpd\b|\bTomcat\b|\bJRE\b|\bJava Runtime\b|VMware-esx-backuptools|\bVCB\b|Consolidated Backup|\bvcbResAll\b`)},
 	{"vmware-vmm", "vmware", VMM, "vmkernel / virtual machine monitor",
-		regexp.MustCompile(`(?i)\bvmkernel\b|VMware-esx-vmkernel|VMware-esx-vmx|\bvmx\b|\bvmklinux\b|(?:\b|_)esx-base\b|\bVMCI\b|virtual machine monitor|\bhypervisor\b|guest[- ]to[- ]host|\bescape\b|memory corruption in a host process|host process to become unresponsive|\bhost process\b|guest operating system user|virtual (?:machine )?(?:hardware|devices?|network adapter|disk controller|USB|SVGA|e1000|vmxnet)|\bSVGA\b|\bvmxnet\d?\b|\be1000e?\b|\b[XEU]HCI\b|guest (?:clock|time)|\btime gain\b|\btimekeeping\b|malformed IP packet|\bvmkping\b`)},
+		regexp.MustCompile(`(?i)\bvmkernel\b|VMware-esx-vmkernel|VMware-esx-vmx|\bvmx\b|\bvmklinux\b|(?:\b|_)esx-base\b|\bVMCI\b|virtual machine monitor|\b(?:the|a|its|ESXi?)\s+hypervisor\b|guest[- ]to[- ]host|\bescape\b|memory corruption in a host process|host process to become unresponsive|\bhost process\b|guest operating system user|virtual (?:machine )?(?:hardware|devices?|network adapter|disk controller|USB|SVGA|e1000|vmxnet)|\bSVGA\b|\bvmxnet\d?\b|\be1000e?\b|\b[XEU]HCI\b|guest (?:clock|time)|\btime gain\b|\btimekeeping\b|malformed IP packet|\bvmkping\b`)},
 	{"vmware-userland-package", "vmware", ConsoleOS, "third-party userland package",
 		regexp.MustCompile(`(?i)\b(?:samba|bind|krb5|vixie-cron|shadow-utils|openldap|pam|gcc|gdb|util-linux|perl|openssl|libxml2|glibc|bzip2|python|openssh|nss|curl|sudo|tzdata|expat|zlib|libpng|libtiff|freetype|net-snmp|ntp)\b`)},
 	{"vmware-feature", "vmware", Feature, "new capability",

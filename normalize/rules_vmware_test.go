@@ -95,6 +95,8 @@ func TestClassifyVMwareProducts(t *testing.T) {
 		{"VMSA-2017-0006 c", []string{"ESXi", "Workstation", "Fusion"}, "ESXi, Workstation, and Fusion uninitialized memory usage", VMM, "vmware-shared-vmx"},
 		{"VMSA-2017-0006 a", []string{"ESXi", "Workstation", "Fusion"}, "ESXi, Workstation, Fusion SVGA memory corruption", VMM, "vmware-vmm"},
 		{"no table", nil, "Update to ESX service console bind packages", ConsoleOS, "vmware-service-console"},
+		{"product name", []string{"ESXi"}, "VMware vSphere Hypervisor (ESXi) update for the Host Client", ConsoleOS, "vmware-management-agent"},
+		{"hypervisor", []string{"ESXi"}, "A guest may crash the hypervisor.", VMM, "vmware-vmm"},
 	}
 	for _, c := range cases {
 		got := ClassifyVMware(c.products, Field{Name: "title", Text: c.title})
