@@ -16,7 +16,8 @@ import (
 //   - Management agents (hostd, vpxa, the ESXi Host Client, the vSphere
 //     API / web services and their HTTP front end (header injection), the
 //     management authentication service, CIM: OpenPegasus, sfcb,
-//     openwsman, OpenSLP; Tomcat and the JRE; VCB backup tools) are neither console OS nor VMM on ESXi, where they run
+//     openwsman, OpenSLP; vmware-authd; Tomcat and the JRE; VCB backup
+//     tools) are neither console OS nor VMM on ESXi, where they run
 //     as userworlds beside the vmkernel. On ESX classic they are service
 //     console processes. We decide: they are console-os everywhere, the
 //     management plane beside the hypervisor, so ESX and ESXi compare like
@@ -57,9 +58,9 @@ var vmwareRules = []Rule{
 	{"vmware-service-console", "vmware", ConsoleOS, "service console",
 		regexp.MustCompile(`(?i)\bservice console\b|\bConsole Operating System\b|\bConsole OS\b|\bCOS\b`)},
 	{"vmware-management-agent", "vmware", ConsoleOS, "management agent",
-		regexp.MustCompile(`(?i)\bHost Client\b|\bHTTP header injection\b|management authentication|authentication service|\bhostd\b|\bvpxa\b|vSphere API|\bWeb Services\b|\bOpenPegasus\b|\bPegasus\b|\bCIM\b|\bsfcb\b|\bopenwsman\b|\bOpenSLP\b|\bslpd\b|\bTomcat\b|\bJRE\b|\bJava Runtime\b|VMware-esx-backuptools|\bVCB\b|Consolidated Backup|\bvcbResAll\b`)},
+		regexp.MustCompile(`(?i)\bHost Client\b|\bHTTP header injection\b|management authentication|authentication service|\bvmware-authd\b|\bauthd\b|Authorization (?:process|service)|\bhostd\b|\bvpxa\b|vSphere API|\bWeb Services\b|\bOpenPegasus\b|\bPegasus\b|\bCIM\b|\bsfcb\b|\bopenwsman\b|\bOpenSLP\b|\bslpd\b|\bTomcat\b|\bJRE\b|\bJava Runtime\b|VMware-esx-backuptools|\bVCB\b|Consolidated Backup|\bvcbResAll\b`)},
 	{"vmware-vmm", "vmware", VMM, "vmkernel / virtual machine monitor",
-		regexp.MustCompile(`(?i)\bvmkernel\b|VMware-esx-vmkernel|VMware-esx-vmx|\bvmx\b|\bvmklinux\b|(?:\b|_)esx-base\b|\bVMCI\b|virtual machine monitor|\b(?:the|a|its|ESXi?)\s+hypervisor\b|guest[- ]to[- ]host|\bescape\b|memory corruption in a host process|host process to become unresponsive|\bhost process\b|guest operating system user|virtual (?:machine )?(?:hardware|devices?|network adapter|disk controller|USB|SVGA|e1000|vmxnet)|\bSVGA\b|\bvmxnet\d?\b|\be1000e?\b|\b[XEU]HCI\b|guest (?:clock|time)|\btime gain\b|\btimekeeping\b|malformed IP packet|\bvmkping\b`)},
+		regexp.MustCompile(`(?i)\bvmkernel\b|VMware-esx-vmkernel|VMware-esx-vmx|\bvmx\b|\bvmklinux\b|(?:\b|_)esx-base\b|\bVMCI\b|virtual machine monitor|\b(?:the|a|its|ESXi?)\s+hypervisor\b|guest[- ]to[- ]host|\bescape\b|memory corruption in a host process|host process to become unresponsive|\bhost process\b|guest operating system user|virtual (?:machine )?(?:hardware|devices?|network adapter|disk controller|USB|SVGA|e1000|vmxnet)|\bSVGA\b|\bfloppy\b|\bSCSI device\b|checkpoint file|\bvmxnet\d?\b|\be1000e?\b|\b[XEU]HCI\b|guest (?:clock|time)|\btime gain\b|\btimekeeping\b|malformed IP packet|\bvmkping\b`)},
 	{"vmware-userland-package", "vmware", ConsoleOS, "third-party userland package",
 		regexp.MustCompile(`(?i)\b(?:samba|bind|krb5|vixie-cron|shadow-utils|openldap|pam|gcc|gdb|util-linux|perl|openssl|libxml2|glibc|bzip2|python|openssh|nss|curl|sudo|tzdata|expat|zlib|libpng|libtiff|freetype|net-snmp|ntp)\b`)},
 	{"vmware-feature", "vmware", Feature, "new capability",

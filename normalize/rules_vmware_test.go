@@ -95,6 +95,8 @@ func TestClassifyVMwareProducts(t *testing.T) {
 		{"VMSA-2017-0006 c", []string{"ESXi", "Workstation", "Fusion"}, "ESXi, Workstation, and Fusion uninitialized memory usage", VMM, "vmware-shared-vmx"},
 		{"VMSA-2017-0006 a", []string{"ESXi", "Workstation", "Fusion"}, "ESXi, Workstation, Fusion SVGA memory corruption", VMM, "vmware-vmm"},
 		{"no table", nil, "Update to ESX service console bind packages", ConsoleOS, "vmware-service-console"},
+		{"VMSA-2015-0001 c", []string{"ESXi", "Workstation", "Player"}, "VMware ESXi, Workstation, and Player contain an input validation issue in VMware Authorization process (vmware-authd).", ConsoleOS, "vmware-management-agent"},
+		{"VMSA-2012-0009 b", []string{"ESXi", "ESX", "Workstation"}, "VMware floppy device out-of-bounds memory write", VMM, "vmware-vmm"},
 		{"product name", []string{"ESXi"}, "VMware vSphere Hypervisor (ESXi) update for the Host Client", ConsoleOS, "vmware-management-agent"},
 		{"hypervisor", []string{"ESXi"}, "A guest may crash the hypervisor.", VMM, "vmware-vmm"},
 	}
