@@ -182,7 +182,7 @@ func itemBody(it item) string {
 	return tidyLines(strings.Join(out, "\n"))
 }
 
-var knownProduct = regexp.MustCompile(`\b(vCenter Server Appliance|vCenter Server|vCenter Orchestrator|vCenter Update Manager|VirtualCenter|vSphere Client|vSphere Web Client|vShield Manager|vSphere Data Protection|vRealize [A-Z]\w+(?: [A-Z]\w+)?|vCloud Director|NSX|Horizon(?: View| DaaS)?|Workstation|Fusion|Player|ESXi|ESX)\b`)
+var knownProduct = regexp.MustCompile(`\b(vCenter Server Appliance|vCenter Server|vCenter Orchestrator|vCenter Update Manager|VirtualCenter|vSphere Client|vSphere Web Client|vShield Manager|vSphere Data Protection|vRealize [A-Z]\w+(?: [A-Z]\w+)?|vCloud Director|NSX|Horizon(?: View| DaaS)?|VMware Tools|Workstation|Fusion|Player|ESXi|ESX)\b`)
 
 // needFix lists the products an item needs a fix in: those of its remedy
 // rows that are fixed or pending, or, without such rows, the products its

@@ -311,6 +311,8 @@ func TestPageWithoutTables(t *testing.T) {
 <p><b>b. VMware Fusion information disclosure</b></p>
 <p>The virtual machine monitor leaks an address. The identifier CVE-2016-0003 has been assigned.</p>
 <p><img src="table-b.jpg"></p>
+<p><b>c. VMware Workstation and VMware Tools shared folders issue</b></p>
+<p>A guest user may read files. The identifier CVE-2016-0004 has been assigned.</p>
 <p><b>4. Solution</b></p><p>See the downloads.</p></div>
 </body></html>`
 	got, err := scrapers.ParseFile(Source{}, "https://www.vmware.com/security/advisories/VMSA-2016-0098.html", []byte(page))
@@ -321,7 +323,7 @@ func TestPageWithoutTables(t *testing.T) {
 	if a.ID != "VMSA-2016-0098" || a.Version != 1 || a.Title != "VMware product updates address two issues" {
 		t.Errorf("advisory %s v%d %q", a.ID, a.Version, a.Title)
 	}
-	if diff := cmp.Diff([]string{"CVE-2016-0002", "CVE-2016-0003"}, a.CVEs); diff != "" {
+	if diff := cmp.Diff([]string{"CVE-2016-0002", "CVE-2016-0003", "CVE-2016-0004"}, a.CVEs); diff != "" {
 		t.Errorf("CVEs (-want +got):\n%s", diff)
 	}
 	cats := map[string]string{}
@@ -331,6 +333,7 @@ func TestPageWithoutTables(t *testing.T) {
 	wantCats := map[string]string{
 		"VMSA-2016-0098/a": "console-os vmware-management-agent",
 		"VMSA-2016-0098/b": "unclassified vmware-not-host",
+		"VMSA-2016-0098/c": "vmm vmware-tools",
 	}
 	if diff := cmp.Diff(wantCats, cats); diff != "" {
 		t.Errorf("categories (-want +got):\n%s", diff)
