@@ -149,7 +149,7 @@ func osvRecordFor(ctx context.Context, db *sql.DB, a []any) (osvRecord, error) {
 
 	_, fixes, err := fetchAll(ctx, db, `
 SELECT f.id, f.product, f.versions, f.category, f.component, f.security, f.severity, f.rule,
-	coalesce((SELECT group_concat(cve, ' ' ORDER BY cve) FROM fix_cves WHERE fix_id = f.id), '')
+	coalesce((SELECT group_concat(cve, ' ') FROM (SELECT cve FROM fix_cves WHERE fix_id = f.id ORDER BY cve)), '')
 FROM fixes f WHERE f.advisory_id = ? ORDER BY f.product, f.id`, id)
 	if err != nil {
 		return r, fmt.Errorf("read fixes: %w", err)
