@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -445,7 +446,8 @@ func (d *patchData) cadence(q cadenceQuery) cadenceResult {
 			}
 		}
 		sort.Strings(ev.PatchIDs)
-		ev.Classification = strings.Join(sortedUnique(classes), ", ")
+		slices.Sort(classes)
+		ev.Classification = strings.Join(slices.Compact(classes), ", ")
 		if reboot || known {
 			ev.RebootRequired = &reboot
 		}
