@@ -8,11 +8,11 @@ import (
 	"html"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/patchwatch/patchwatch/internal/safefile"
 	"github.com/patchwatch/patchwatch/normalize"
 	"github.com/patchwatch/patchwatch/store"
 )
@@ -64,7 +64,9 @@ each followed by the table it is drawn from.`)
 	if *out == "-" {
 		_, err = io.WriteString(e.stdout, b.String())
 	} else {
-		err = os.WriteFile(*out, []byte(b.String()), 0o644)
+		// Replace the file by rename: a symlink planted at --out is
+		// replaced, never followed (issue 15).
+		err = safefile.Write(*out, []byte(b.String()))
 	}
 	if err != nil {
 		return fail(exitFatal, fmt.Errorf("write %s: %w", *out, err))

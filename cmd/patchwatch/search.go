@@ -41,8 +41,7 @@ Examples:
 		fmt.Fprintln(e.stderr, "patchwatch search: need at least one search term")
 		return exitFatal
 	}
-	write, ok := writers[*format]
-	if !ok {
+	if _, ok := writers[*format]; !ok {
 		fmt.Fprintf(e.stderr, "patchwatch search: --format must be table, csv, json or jsonl, not %q\n", *format)
 		return exitFatal
 	}
@@ -57,6 +56,12 @@ Examples:
 	match := strings.Join(fs.Args(), " ")
 	if !*raw {
 		match = ftsQuery(fs.Args())
+		if match == "" {
+			// Only "*"s: a prefix of nothing. Say so instead of passing an
+			// empty expression to FTS5 and blaming --raw.
+			fmt.Fprintf(e.stderr, "patchwatch search: %q has no word to search for: * only marks a prefix (overflo*); give at least one word\n", strings.Join(fs.Args(), " "))
+			return exitFatal
+		}
 	}
 	conn, err := store.OpenReadOnly(*db)
 	if err != nil {
@@ -89,7 +94,7 @@ WHERE search_text MATCH ?1
 ORDER BY top.r, s.kind, s.ref`
 	cols, rows, err := fetchAll(ctx, conn, q, match, *kind, jsonStrings(vendors), *limit)
 	if err != nil {
-		if strings.Contains(err.Error(), "fts5") || strings.Contains(err.Error(), "syntax error") {
+		if *raw && (strings.Contains(err.Error(), "fts5") || strings.Contains(err.Error(), "syntax error")) {
 			fmt.Fprintf(e.stderr, "patchwatch search: the search expression %q is not valid FTS5 (drop --raw to search plain words): %v\n", match, err)
 			return exitFatal
 		}
@@ -99,7 +104,7 @@ ORDER BY top.r, s.kind, s.ref`
 	if len(rows) == 0 {
 		fmt.Fprintf(e.stderr, "patchwatch search: no advisory or fix text matches %s\n", match)
 	}
-	if err := write(e.stdout, cols, rows); err != nil {
+	if err := writeAll(e.stdout, *format, cols, rows); err != nil {
 		fmt.Fprintln(e.stderr, "patchwatch search:", err)
 		return exitFatal
 	}

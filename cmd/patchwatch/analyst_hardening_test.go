@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// headWriter keeps the first bytes written to it and counts the rest, so a
+// test can run a query whose result has no end.
+type headWriter struct {
+	mu    sync.Mutex
+	head  bytes.Buffer
+	total int
+}
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if room := 4096 - h.head.Len(); room > 0 {
+		h.head.Write(p[:min(room, len(p))])
+	}
+	h.total += len(p)
+	return len(p), nil
+}
+
+// TestQueryTimeoutAndStreaming (issue 15, item 8): a runaway recursive query
+// is interrupted by --timeout with exit 1 and a message that names the
+// flag, and its rows were written while it ran, not held until the end (a
+// query that never ends would otherwise print nothing and grow without
+// bound).
+func TestQueryTimeoutAndStreaming(t *testing.T) {
+	db := buildAnalystDB(t)
+	var out headWriter
+	var errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	start := time.Now()
+	code := run(context.Background(), e, []string{"query", "--db", db, "--format", "csv", "--timeout", "300ms",
+		"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c"})
+	elapsed := time.Since(start)
+	if code != exitPartial {
+		t.Fatalf("exit %d, want %d: %s", code, exitPartial, errb.String())
+	}
+	if !strings.Contains(errb.String(), "--timeout 300ms") {
+		t.Errorf("stderr does not name the timeout: %q", errb.String())
+	}
+	if elapsed > 10*time.Second {
+		t.Errorf("took %s to stop a query with a 300ms timeout", elapsed)
+	}
+	if !strings.HasPrefix(out.head.String(), "x\n1\n2\n3\n") || out.total < 100_000 {
+		t.Errorf("rows were not streamed: %d bytes written, starting %q", out.total, out.head.String()[:min(out.head.Len(), 40)])
+	}
+	if code, _, errs := runCmd(t, "query", "--db", db, "--timeout", "-1s", "SELECT 1"); code != exitFatal {
+		t.Errorf("negative --timeout: exit %d, want %d: %s", code, exitFatal, errs)
+	}
+}
+
+// TestQueryAndSearchCSVNeutraliseFormulas (issue 14 and issue 15, item 9):
+// query and search --format csv give formula cells a leading ', as export
+// does, and leave numbers and ordinary text alone.
+func TestQueryAndSearchCSVNeutraliseFormulas(t *testing.T) {
+	db := buildAnalystDB(t)
+	code, out, errs := runCmd(t, "query", "--db", db, "--format", "csv",
+		`SELECT '=1+2' AS a, -1 AS n, '@SUM(A1)' AS b, '-cmd|x' AS c, 'plain, "quoted"' AS d, 2.5 AS f`)
+	if code != 0 {
+		t.Fatalf("query: exit %d: %s", code, errs)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"a", "n", "b", "c", "d", "f"}, {"'=1+2", "-1", "'@SUM(A1)", "'-cmd|x", `plain, "quoted"`, "2.5"}}
+	if diff := cmp.Diff(want, recs); diff != "" {
+		t.Errorf("query csv (-want +got):\n%s", diff)
+	}
+
+	code, out, errs = runCmd(t, "search", "--db", db, "--format", "csv", "hyperlink")
+	if code != 0 {
+		t.Fatalf("search: exit %d: %s", code, errs)
+	}
+	if recs, err = csv.NewReader(strings.NewReader(out)).ReadAll(); err != nil || len(recs) < 2 {
+		t.Fatalf("search csv %q: %v", out, err)
+	}
+	var titles []string
+	for _, r := range recs[1:] {
+		titles = append(titles, r[4])
+	}
+	if diff := cmp.Diff([]string{`'=HYPERLINK("http://evil.test","x")`}, titles); diff != "" {
+		t.Errorf("search csv titles (-want +got):\n%s", diff)
+	}
+}
+
+// TestQueryRefusesWithReplaceInto (issue 15, item 9): a WITH statement that
+// ends in REPLACE INTO is refused by the guard itself, while the replace()
+// function still works in a WITH query.
+func TestQueryRefusesWithReplaceInto(t *testing.T) {
+	for _, q := range []string{
+		"WITH x AS (SELECT 1) REPLACE INTO advisories (id) SELECT 1",
+		"with x as (select 1) replace into runs(id) values (9)",
+	} {
+		err := checkReadOnlySQL(q)
+		if err == nil || !strings.Contains(err.Error(), "REPLACE") {
+			t.Errorf("checkReadOnlySQL(%q) = %v; want a refusal naming REPLACE", q, err)
+		}
+	}
+	for _, q := range []string{
+		"WITH x AS (SELECT replace('a-b', '-', ' ') AS r) SELECT r FROM x",
+		"WITH x AS (SELECT 1 AS v) SELECT REPLACE (v, '1', '2') FROM x",
+	} {
+		if err := checkReadOnlySQL(q); err != nil {
+			t.Errorf("checkReadOnlySQL(%q) refused a read: %v", q, err)
+		}
+	}
+}
+
+// TestOutputsDoNotFollowSymlinks (issue 15, item 9): export and report
+// replace a symlink planted at an output path instead of writing into the
+// file it points at.
+func TestOutputsDoNotFollowSymlinks(t *testing.T) {
+	db := buildAnalystDB(t)
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outDir := t.TempDir()
+	for _, name := range []string{"fixes.csv", "x_patchwatch-xen-XSA-130.json", "report.html"} {
+		if err := os.Symlink(victim, filepath.Join(outDir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{
+		{"export", "--db", db, "--format", "csv", "--out", outDir},
+		{"export", "--db", db, "--format", "osv", "--out", outDir},
+		{"report", "--db", db, "--out", filepath.Join(outDir, "report.html")},
+	} {
+		if code, _, errs := runCmd(t, args...); code != 0 {
+			t.Fatalf("%q: exit %d: %s", args, code, errs)
+		}
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious" {
+		t.Errorf("the symlinks' target was overwritten: %.60q", b)
+	}
+	for _, name := range []string{"fixes.csv", "x_patchwatch-xen-XSA-130.json", "report.html"} {
+		info, err := os.Lstat(filepath.Join(outDir, name))
+		if err != nil || !info.Mode().IsRegular() || info.Size() == 0 {
+			t.Errorf("%s: %v, %v; want a new regular file in place of the symlink", name, info, err)
+		}
+	}
+	left, _ := filepath.Glob(filepath.Join(outDir, ".*tmp*"))
+	if len(left) > 0 {
+		t.Errorf("temporary files left behind: %q", left)
+	}
+}
+
+// TestSearchStarAloneNamesTheProblem (issue 15, item 9): search '*' without
+// --raw no longer tells the user to "drop --raw".
+func TestSearchStarAloneNamesTheProblem(t *testing.T) {
+	db := buildAnalystDB(t)
+	code, out, errs := runCmd(t, "search", "--db", db, "*")
+	if code != exitFatal || out != "" {
+		t.Errorf("exit %d, stdout %q; want exit %d and nothing on stdout", code, out, exitFatal)
+	}
+	if strings.Contains(errs, "--raw") || !strings.Contains(errs, "no word to search for") {
+		t.Errorf("stderr %q; want the missing word named and no mention of --raw", errs)
+	}
+	// With --raw, an invalid expression still points at --raw.
+	if code, _, errs := runCmd(t, "search", "--db", db, "--raw", "AND AND"); code != exitFatal || !strings.Contains(errs, "drop --raw") {
+		t.Errorf("--raw 'AND AND': exit %d, stderr %q", code, errs)
+	}
+}
