@@ -98,29 +98,6 @@ func TestQueryAndSearchCSVNeutraliseFormulas(t *testing.T) {
 	}
 }
 
-// TestQueryRefusesWithReplaceInto (issue 15, item 9): a WITH statement that
-// ends in REPLACE INTO is refused by the guard itself, while the replace()
-// function still works in a WITH query.
-func TestQueryRefusesWithReplaceInto(t *testing.T) {
-	for _, q := range []string{
-		"WITH x AS (SELECT 1) REPLACE INTO advisories (id) SELECT 1",
-		"with x as (select 1) replace into runs(id) values (9)",
-	} {
-		err := checkReadOnlySQL(q)
-		if err == nil || !strings.Contains(err.Error(), "REPLACE") {
-			t.Errorf("checkReadOnlySQL(%q) = %v; want a refusal naming REPLACE", q, err)
-		}
-	}
-	for _, q := range []string{
-		"WITH x AS (SELECT replace('a-b', '-', ' ') AS r) SELECT r FROM x",
-		"WITH x AS (SELECT 1 AS v) SELECT REPLACE (v, '1', '2') FROM x",
-	} {
-		if err := checkReadOnlySQL(q); err != nil {
-			t.Errorf("checkReadOnlySQL(%q) refused a read: %v", q, err)
-		}
-	}
-}
-
 // TestOutputsDoNotFollowSymlinks (issue 15, item 9): export and report
 // replace a symlink planted at an output path instead of writing into the
 // file it points at.
