@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchwatch/patchwatch/analysis"
 	"github.com/patchwatch/patchwatch/internal/safefile"
 	"github.com/patchwatch/patchwatch/normalize"
 	"github.com/patchwatch/patchwatch/store"
@@ -80,7 +81,7 @@ each followed by the table it is drawn from.`)
 // reportProduct is one vendor/product's patch events over all versions.
 type reportProduct struct {
 	vendor, product string
-	events          []cadenceEvent
+	events          []analysis.Event
 	days            []time.Time
 }
 
@@ -119,7 +120,7 @@ func (r *report) fixCount() int {
 }
 
 func loadReport(ctx context.Context, db *sql.DB, vendors []string) (*report, error) {
-	data, err := loadPatchData(ctx, db, patchScope{})
+	data, err := analysis.LoadPatchData(ctx, db, analysis.Scope{})
 	if err != nil {
 		return nil, err
 	}
@@ -135,20 +136,12 @@ func loadReport(ctx context.Context, db *sql.DB, vendors []string) (*report, err
 		return false
 	}
 	r := &report{}
-	for _, p := range data.products() {
-		if !keep(p.vendor) {
+	for _, p := range data.Products() {
+		if !keep(p.Vendor) {
 			continue
 		}
-		// All of the product's history: from the day before its first patch
-		// to its last.
-		last := p.first
-		for _, pr := range data.matching(cadenceQuery{vendor: p.vendor, product: p.product}) {
-			if pr.released.After(last) {
-				last = pr.released
-			}
-		}
-		res := data.cadence(cadenceQuery{vendor: p.vendor, product: p.product, start: p.first.AddDate(0, 0, -1), end: last})
-		rp := reportProduct{vendor: p.vendor, product: p.product, events: res.Events}
+		res := data.History(p)
+		rp := reportProduct{vendor: p.Vendor, product: p.Product, events: res.Events}
 		for _, ev := range res.Events {
 			d, _ := time.Parse(normalize.DateLayout, ev.Date) // written by cadence
 			rp.days = append(rp.days, d)
@@ -271,7 +264,7 @@ func legend() string {
 
 // dominant is the category with the most fixes in an event ("" if none),
 // ties going to the first in normalize.Categories.
-func dominant(cs []categoryCount) string {
+func dominant(cs []analysis.CategoryCount) string {
 	best, n := "", 0
 	for _, c := range cs {
 		if c.Fixes > n {
@@ -484,7 +477,7 @@ func axisTicks(top int) []int {
 func (r *report) writeGaps(w *strings.Builder) {
 	w.WriteString("<h2>3. Days between patch events</h2>\n")
 	counts := make([][]int, len(r.products)) // product × bin
-	var stats []cadenceResult
+	var stats []analysis.Result
 	maxCount := 1
 	for i, p := range r.products {
 		counts[i] = make([]int, len(gapBins))
@@ -499,10 +492,8 @@ func (r *report) writeGaps(w *strings.Builder) {
 				}
 			}
 		}
-		st := cadenceResult{Vendor: p.vendor, Product: p.product, Count: len(p.events)}
-		if len(gaps) > 0 {
-			st.MeanDaysBetween, st.MedianDaysBetween = round2(mean(gaps)), round2(median(gaps))
-		}
+		st := analysis.Result{Vendor: p.vendor, Product: p.product, Count: len(p.events)}
+		st.MeanDaysBetween, st.MedianDaysBetween = analysis.MeanMedian(gaps)
 		stats = append(stats, st)
 	}
 	if len(r.products) == 0 {
