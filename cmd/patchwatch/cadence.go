@@ -167,7 +167,7 @@ Example:
 		var v any = results[0]
 		if *compare {
 			v = struct {
-				WindowDays int             `json:"window_days"`
+				WindowDays int               `json:"window_days"`
 				Rows       []analysis.Result `json:"rows"`
 			}{windowDays, results}
 		}
