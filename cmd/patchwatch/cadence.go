@@ -189,38 +189,6 @@ Example:
 	return exitOK
 }
 
-func fmtDays(p *float64) string {
-	if p == nil {
-		return "-"
-	}
-	return fmt.Sprintf("%.2f", *p)
-}
-
-func fmtReboot(b *bool) string {
-	switch {
-	case b == nil:
-		return "unknown"
-	case *b:
-		return "yes"
-	}
-	return "no"
-}
-
-func fmtCategories(cs []analysis.CategoryCount, withShare bool) string {
-	var parts []string
-	for _, c := range cs {
-		if withShare {
-			parts = append(parts, fmt.Sprintf("%s %d (%.1f%%)", c.Category, c.Fixes, c.Share*100))
-		} else {
-			parts = append(parts, fmt.Sprintf("%s %d", c.Category, c.Fixes))
-		}
-	}
-	if len(parts) == 0 {
-		return "-"
-	}
-	return strings.Join(parts, ", ")
-}
-
 func writeCadence(w io.Writer, r analysis.Result) error {
 	version := r.Version
 	if version == "" {
@@ -236,7 +204,7 @@ func writeCadence(w io.Writer, r analysis.Result) error {
 	fmt.Fprintln(tw, "date\tdays\tpatches\tclassification\treboot\tfixes by category")
 	for _, ev := range r.Events {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", ev.Date, ev.DaysSincePrevious, strings.Join(ev.PatchIDs, " "),
-			ev.Classification, fmtReboot(ev.RebootRequired), fmtCategories(ev.Categories, false))
+			ev.Classification, analysis.FormatReboot(ev.RebootRequired), analysis.FormatCategories(ev.Categories, false))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -249,10 +217,10 @@ func writeCadence(w io.Writer, r analysis.Result) error {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "patch events\t%d\n", r.Count)
 	fmt.Fprintf(tw, "patches\t%d\n", r.Patches)
-	fmt.Fprintf(tw, "mean days between events\t%s\n", fmtDays(r.MeanDaysBetween))
-	fmt.Fprintf(tw, "median days between events\t%s\n", fmtDays(r.MedianDaysBetween))
+	fmt.Fprintf(tw, "mean days between events\t%s\n", analysis.FormatDays(r.MeanDaysBetween))
+	fmt.Fprintf(tw, "median days between events\t%s\n", analysis.FormatDays(r.MedianDaysBetween))
 	fmt.Fprintf(tw, "days per event\t%s\n", perEvent)
-	fmt.Fprintf(tw, "fixes by category\t%s\n", fmtCategories(r.Categories, true))
+	fmt.Fprintf(tw, "fixes by category\t%s\n", analysis.FormatCategories(r.Categories, true))
 	return tw.Flush()
 }
 
@@ -270,7 +238,7 @@ func writeCadenceCompare(w io.Writer, windowDays int, rs []analysis.Result) erro
 			version = "all"
 		}
 		line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%d", r.Vendor, r.Product, version, r.Built, r.Until,
-			r.Count, r.Patches, fmtDays(r.MeanDaysBetween), fmtDays(r.MedianDaysBetween), fmtDays(r.DaysPerEvent), r.Fixes)
+			r.Count, r.Patches, analysis.FormatDays(r.MeanDaysBetween), analysis.FormatDays(r.MedianDaysBetween), analysis.FormatDays(r.DaysPerEvent), r.Fixes)
 		for _, c := range normalize.Categories {
 			share := "-"
 			for _, rc := range r.Categories {
