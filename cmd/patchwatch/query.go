@@ -129,38 +129,6 @@ func streamRows(ctx context.Context, db *sql.DB, w rowWriter, q string, args ...
 	return n, w.close()
 }
 
-// fetchAll runs q with args and reads every row, with SQL NULL as nil and
-// text as string. For small results only: query streams instead.
-func fetchAll(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, [][]any, error) {
-	rs, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rs.Close()
-	cols, err := rs.Columns()
-	if err != nil {
-		return nil, nil, err
-	}
-	var rows [][]any
-	for rs.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rs.Scan(ptrs...); err != nil {
-			return nil, nil, err
-		}
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				vals[i] = string(b)
-			}
-		}
-		rows = append(rows, vals)
-	}
-	return cols, rows, rs.Err()
-}
-
 // rowWriter writes a result row by row: header once, then each row, then
 // close. A row's values are only valid during the call.
 type rowWriter interface {
