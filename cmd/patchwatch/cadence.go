@@ -19,7 +19,7 @@ import (
 // runCadence answers the project's question for one host: built on a given
 // day with a given product version, which patch events did it need in the
 // following months, how far apart were they, and what did their fixes
-// touch. It works on the patches, fixes and fix_patches tables alone, so
+// touch (package analysis, over v_patches and v_fix_patches alone), so
 // every vendor with patch release dates takes part.
 func runCadence(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "cadence", "[--db PATH] --vendor V --product P [--version X] --built DATE [--until DATE | --months N] [--security-only] [--compare] [--format table|json]",
