@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/patchwatch/patchwatch/store"
 )
 
 // headWriter keeps the first bytes written to it and counts the rest, so a
@@ -155,5 +157,33 @@ func TestSearchStarAloneNamesTheProblem(t *testing.T) {
 	// With --raw, an invalid expression still points at --raw.
 	if code, _, errs := runCmd(t, "search", "--db", db, "--raw", "AND AND"); code != exitFatal || !strings.Contains(errs, "drop --raw") {
 		t.Errorf("--raw 'AND AND': exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestOlderSchemaIsExplained: a database migrated only up to 0015 (before
+// the views these commands read) is not migrated by read-only commands; they
+// say how to migrate it instead of only "no such table".
+func TestOlderSchemaIsExplained(t *testing.T) {
+	db := buildAnalystDB(t)
+	s, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP VIEW v_fix_patches`, `DELETE FROM migrations WHERE version >= 18`} {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	code, _, errs := runCmd(t, "cadence", "--db", db, "--compare", "--months", "6")
+	if code != exitFatal || !strings.Contains(errs, "v_fix_patches") || !strings.Contains(errs, "patchwatch reparse") {
+		t.Errorf("exit %d, stderr %q; want exit 2 naming the view and how to migrate", code, errs)
+	}
+	// After a command that migrates, it works.
+	if code, _, errs := runCmd(t, "reparse", "--db", db); code != 0 {
+		t.Fatalf("reparse: exit %d: %s", code, errs)
+	}
+	if code, _, errs := runCmd(t, "cadence", "--db", db, "--compare", "--months", "6"); code != 0 {
+		t.Errorf("after reparse: exit %d: %s", code, errs)
 	}
 }

@@ -67,7 +67,7 @@ Example:
 		return code
 	}
 	fail := func(code int, err error) int {
-		fmt.Fprintln(e.stderr, "patchwatch cadence:", err)
+		fmt.Fprintln(e.stderr, "patchwatch cadence:", schemaHint(err))
 		return code
 	}
 	if fs.NArg() != 0 {

@@ -59,7 +59,7 @@ written and the exit code is 1.`)
 		return code
 	}
 	fail := func(code int, err error) int {
-		fmt.Fprintln(e.stderr, "patchwatch export:", err)
+		fmt.Fprintln(e.stderr, "patchwatch export:", schemaHint(err))
 		return code
 	}
 	if fs.NArg() != 0 {

@@ -33,7 +33,7 @@ each followed by the table it is drawn from.`)
 		return code
 	}
 	fail := func(code int, err error) int {
-		fmt.Fprintln(e.stderr, "patchwatch report:", err)
+		fmt.Fprintln(e.stderr, "patchwatch report:", schemaHint(err))
 		return code
 	}
 	if fs.NArg() != 0 {

@@ -72,7 +72,7 @@ Examples:
 		fmt.Fprintf(e.stderr, "patchwatch search: %v (drop --raw to search plain words)\n", err)
 		return exitFatal
 	case err != nil:
-		fmt.Fprintln(e.stderr, "patchwatch search:", err)
+		fmt.Fprintln(e.stderr, "patchwatch search:", schemaHint(err))
 		return exitFatal
 	}
 	match := strings.Join(fs.Args(), " ")
