@@ -133,7 +133,10 @@ func relevance(doc csaf) string {
 		return ""
 	}
 	for _, v := range doc.Vulnerabilities {
-		if kvmMention.MatchString(v.Title) || kvmMention.MatchString(noteText(v.Notes, "description")) {
+		// A crash log quoted in a description ("Hardware name: QEMU KVM
+		// Virtual Machine") names the reporter's machine, not the flaw.
+		description := normalize.WithoutQuotedLogs(noteText(v.Notes, "description"))
+		if kvmMention.MatchString(v.Title) || kvmMention.MatchString(description) {
 			return "kernel vulnerability " + v.CVE
 		}
 	}
@@ -150,8 +153,9 @@ func noteText(ns []note, category string) string {
 }
 
 // parseDocument reads one RHSA CSAF document. Advisories that do not touch
-// KVM give an empty result on purpose: index.txt lists every Red Hat
-// advisory and only the document itself says what it patches.
+// KVM, and those with no vulnerabilities at all, give an empty result on
+// purpose: index.txt lists every Red Hat advisory and only the document
+// itself says what it patches.
 func parseDocument(body []byte, u *url.URL, wantID string) (scrapers.Parsed, error) {
 	var doc csaf
 	if err := json.Unmarshal(body, &doc); err != nil {
@@ -163,10 +167,12 @@ func parseDocument(body []byte, u *url.URL, wantID string) (scrapers.Parsed, err
 		return scrapers.Parsed{}, fmt.Errorf("%s: no document.tracking.id (not a CSAF advisory?)", u)
 	case t.ID != wantID:
 		return scrapers.Parsed{}, fmt.Errorf("%s: document holds %s, not %s", u, t.ID, wantID)
+	case len(doc.Vulnerabilities) == 0:
+		// Red Hat also publishes RHSAs that fix nothing, such as
+		// end-of-life notices (RHSA-2019:1862): there is no fix to record.
+		return scrapers.Parsed{}, nil
 	case len(doc.ProductTree.Branches) == 0:
 		return scrapers.Parsed{}, fmt.Errorf("%s: %s has no product_tree branches", u, t.ID)
-	case len(doc.Vulnerabilities) == 0:
-		return scrapers.Parsed{}, fmt.Errorf("%s: %s has no vulnerabilities", u, t.ID)
 	}
 	if relevance(doc) == "" {
 		return scrapers.Parsed{}, nil

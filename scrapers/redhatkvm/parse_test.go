@@ -23,7 +23,6 @@ func recordedPage(t *testing.T, rel string) []byte {
 // and what is missing; never an empty result that looks like "no KVM".
 func TestParseBadInput(t *testing.T) {
 	good := string(recordedPage(t, "2015/rhsa-2015_0999.json"))
-	noVulns := good[:strings.Index(good, `"vulnerabilities"`)] + `"vulnerabilities": []}`
 	noTree := strings.Replace(good, `"branches": [`, `"nobranches": [`, 1)
 	cases := []struct {
 		name, path, body, want string
@@ -32,7 +31,6 @@ func TestParseBadInput(t *testing.T) {
 		{"truncated document", "2015/rhsa-2015_0999.json", good[:len(good)/2], "unexpected end of JSON input"},
 		{"garbage", "2015/rhsa-2015_0999.json", "\x00\xffnot json", "invalid character"},
 		{"not csaf", "2015/rhsa-2015_0999.json", `{"hello":"world"}`, "no document.tracking.id"},
-		{"vulnerabilities removed", "2015/rhsa-2015_0999.json", noVulns, "RHSA-2015:0999 has no vulnerabilities"},
 		{"product tree removed", "2015/rhsa-2015_0999.json", noTree, "RHSA-2015:0999 has no product_tree branches"},
 		{"wrong advisory at url", "2015/rhsa-2015_1000.json", good, "document holds RHSA-2015:0999, not RHSA-2015:1000"},
 		{"index without paths", "index.txt", "<html>maintenance</html>\n", `no "YYYY/rhsa-YYYY_NNNN.json" lines`},
@@ -51,6 +49,25 @@ func TestParseBadInput(t *testing.T) {
 				t.Errorf("error %q does not name the page", err)
 			}
 		})
+	}
+}
+
+// An RHSA with no vulnerabilities (Red Hat's end-of-life notices, such as
+// RHSA-2019:1862) fixes nothing: it parses to nothing, not to an error.
+func TestParseNoVulnerabilities(t *testing.T) {
+	good := string(recordedPage(t, "2015/rhsa-2015_0999.json"))
+	for name, body := range map[string]string{
+		"empty list":    good[:strings.Index(good, `"vulnerabilities"`)] + `"vulnerabilities": []}`,
+		"no key at all": strings.TrimSuffix(strings.TrimSpace(good[:strings.Index(good, `"vulnerabilities"`)]), ",") + `}`,
+	} {
+		got, err := scrapers.ParseFile(Source{}, Base+"2015/rhsa-2015_0999.json", []byte(body))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(got.Advisories)+len(got.Patches)+len(got.Fixes) != 0 {
+			t.Errorf("%s: parsed %+v, want nothing", name, got)
+		}
 	}
 }
 

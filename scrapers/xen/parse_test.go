@@ -135,3 +135,54 @@ func TestParseFirstVersionHasNoVersionLine(t *testing.T) {
 		t.Errorf("fix classified %s by %s", f.Category, f.Rule)
 	}
 }
+
+// The RESOLUTION table in the layouts real advisories use: globs stand for
+// the files of the sha256sum list, a long name may carry its versions on
+// the next line or none at all, and prose or the sha256 lines are no rows.
+// The first case is XSA-196's real table; the others are made-up names and
+// hashes in those layouts.
+func TestResolution(t *testing.T) {
+	cases := []struct {
+		name, text        string
+		patches, versions []string
+	}{
+		{"glob expanded from the sha256sum list (XSA-196)", `Applying the attached patches resolves this issue.
+
+xsa196-000*.patch      xen-unstable, Xen 4.7.x, Xen 4.6.x, Xen 4.5.x
+
+$ sha256sum xsa196*
+c4122280f3786416231ae5f0660123446d29e9ac5cd3ffb92784ed36edeec8b7  xsa196-0001-x86-emul-Correct-the-IDT-entry-calculation-in-inject.patch
+25671c44c746d4d0e8f7e2b109926c013b440e0bf225156282052ec38536e347  xsa196-0002-x86-svm-Fix-injection-of-software-interrupts.patch
+$`, []string{"xsa196-0001-x86-emul-Correct-the-IDT-entry-calculation-in-inject.patch", "xsa196-0002-x86-svm-Fix-injection-of-software-interrupts.patch"},
+			[]string{"xen-unstable, Xen 4.7.x, Xen 4.6.x, Xen 4.5.x"}},
+		{"? glob and a directory glob", `xsa226-4.?.patch       Xen 4.6.x, Xen 4.5.x
+xsa240/*.patch         xen-unstable
+
+$ sha256sum xsa226* xsa240/*
+0000000000000000000000000000000000000000000000000000000000000001  xsa226-4.5.patch
+0000000000000000000000000000000000000000000000000000000000000002  xsa226-4.6.patch
+0000000000000000000000000000000000000000000000000000000000000003  xsa226.meta
+0000000000000000000000000000000000000000000000000000000000000004  xsa240/0001-x86-mm-drop-guest-ref.patch
+$`, []string{"xsa226-4.5.patch", "xsa226-4.6.patch", "xsa240/0001-x86-mm-drop-guest-ref.patch"},
+			[]string{"Xen 4.6.x, Xen 4.5.x", "xen-unstable"}},
+		{"glob with no sha256sum list is kept", `xsa300-*.patch     Linux 4.4 ... 5.2`,
+			[]string{"xsa300-*.patch"}, []string{"Linux 4.4 ... 5.2"}},
+		{"a name with no version column, and versions on the next line", `xsa155.patch
+xsa155-qemut-qdisk-double-access.patch
+                                    qemu-xen-traditional
+xsa155-qemuu.patch     qemu-xen`,
+			[]string{"xsa155.patch", "xsa155-qemut-qdisk-double-access.patch", "xsa155-qemuu.patch"},
+			[]string{"qemu-xen-traditional", "qemu-xen"}},
+		{"prose naming a patch is no row", `The patch xsa335-trad.patch included in this advisory is merely
+xsa335-trad.patch is an update of SUPPORT.md only.`, []string{}, []string{}},
+	}
+	for _, c := range cases {
+		patches, versions := resolution(c.text)
+		if diff := cmp.Diff(c.patches, patches); diff != "" {
+			t.Errorf("%s: patches (-want +got):\n%s", c.name, diff)
+		}
+		if diff := cmp.Diff(c.versions, versions); diff != "" {
+			t.Errorf("%s: versions (-want +got):\n%s", c.name, diff)
+		}
+	}
+}
