@@ -12,6 +12,8 @@ func TestRedHatKVMRules(t *testing.T) {
 		{"Kernel: KVM: nVMX: use-after-free of the hrtimer for emulation of the preemption timer", "vmm", "rhkvm-kernel-kvm"},
 		{"Kernel: error in exception handling leads to DoS", "console-os", "rhkvm-host-kernel"},
 		{"hardware: Microarchitectural Fill Buffer Data Sampling (MFBDS) through a speculative side channel", "hardware-compat", "rhkvm-cpu-speculation"},
+		{"hw: cpu: AMD CPUs may transiently execute beyond unconditional direct branch", "hardware-compat", "rhkvm-cpu-speculation"},
+		{"kernel: Gather Data Sampling (GDS) side channel vulnerability", "hardware-compat", "rhkvm-cpu-speculation"},
 		{"libvirt: wrong permissions in systemd admin-sock due to missing SocketMode parameter", "console-os", "rhkvm-libvirt"},
 		{"qemu-kvm packages updated", "vmm", "rhkvm-qemu"},
 		{"python-urllib3: Cookie request header isn't stripped during cross-origin redirects", "unclassified", "none"},

@@ -104,7 +104,16 @@ func packageName(id string) string {
 	return id
 }
 
-var kvmMention = regexp.MustCompile(`(?i)(?:^|[\s:(])KVM(?:$|[^-\w])`)
+// kvmTitle matches a vulnerability title that puts the flaw in KVM:
+// "kernel: KVM: …", "kernel: x86/kvm: …", a kvm_ function, nested VMX/SVM.
+var kvmTitle = regexp.MustCompile(`(?i)(?:^|[\s:(/])KVM(?:$|[^-\w])|\bkvm_\w+|\bn(?:VMX|SVM)\b`)
+
+// kvmDescription matches a description that says the flaw is in KVM: the
+// upstream commit subject it quotes ("KVM: s390: …", "x86/kvm: …" at the
+// start of a line), or prose naming KVM as the flawed part. A KVM word
+// anywhere else (a guest it was seen in, a function on a stack) does not
+// say where the flaw is.
+var kvmDescription = regexp.MustCompile(`(?im)^\s*(?:[\w-]+/)?KVM(?:/[\w-]+)?:|\b(?:in|of) (?:the )?(?:Linux kernel's |kernel's )?KVM(?:'s\b|$|[.,;:)]| (?:hypervisor|subsystem|module|implementation|code|API|in the Linux kernel)\b)|\bKVM (?:hypervisor|subsystem|module|implementation|code)\b|Kernel-based Virtual Machine|\bkvm\.ko\b|\barch/\w+/kvm\b`)
 
 // packages returns the distinct package names of the product tree.
 func packages(bs []branch, into map[string]bool) {
@@ -125,7 +134,7 @@ func relevance(doc csaf) string {
 		switch {
 		case strings.HasPrefix(n, "qemu-kvm"), strings.HasPrefix(n, "libvirt"):
 			return "package " + n
-		case n == "kernel" || n == "kernel-rt":
+		case n == "kernel" || n == "kernel-rt" || n == "kernel-alt" || strings.HasPrefix(n, "kpatch-patch"):
 			kernel = true
 		}
 	}
@@ -136,7 +145,7 @@ func relevance(doc csaf) string {
 		// A crash log quoted in a description ("Hardware name: QEMU KVM
 		// Virtual Machine") names the reporter's machine, not the flaw.
 		description := normalize.WithoutQuotedLogs(noteText(v.Notes, "description"))
-		if kvmMention.MatchString(v.Title) || kvmMention.MatchString(description) {
+		if kvmTitle.MatchString(v.Title) || kvmDescription.MatchString(description) {
 			return "kernel vulnerability " + v.CVE
 		}
 	}

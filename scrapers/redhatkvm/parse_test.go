@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/patchwatch/patchwatch/normalize"
 	"github.com/patchwatch/patchwatch/scrapers"
 )
 
@@ -134,5 +135,32 @@ func TestParseRestartRequired(t *testing.T) {
 	p := got.Patches[0]
 	if p.RebootRequired == nil || !*p.RebootRequired {
 		t.Errorf("reboot_required = %v, want true from restart_required machine", p.RebootRequired)
+	}
+}
+
+// A kernel CVE makes an erratum KVM-relevant only when its title or its
+// description puts the flaw in KVM; a guest it was seen in, a crash log or
+// a function on a stack does not.
+func TestKVMMentions(t *testing.T) {
+	cases := []struct {
+		title, description string
+		want               bool
+	}{
+		{"kernel: KVM: s390: fix setting of fpc register", "", true},
+		{"kernel: x86/kvm: fix a use-after-free", "", true},
+		{"Kernel: KVM: nVMX: use-after-free of the hrtimer", "", true},
+		{"kernel: use-after-free in kvm_ioctl_create_device", "", true},
+		{"kernel: vt_ioctl: fix array_index_nospec", "In the Linux kernel, the following vulnerability has been resolved:\n\nKVM: arm64: fix the vgic ITS table walk", true},
+		{"kernel: out-of-bounds write", "A flaw was found in KVM. A guest could write past a buffer.", true},
+		{"kernel: out-of-bounds write", "A flaw was found in the Linux kernel's KVM subsystem.", true},
+		{"kernel: bonding: null pointer dereference", "bonding: fix xfrm\n\n kernel: Hardware name: QEMU KVM Virtual Machine\n kernel:  ? kvm_read_and_reset_apf_flags+0x3b/0x50", false},
+		{"kernel: mm/filemap: page cache size", "The bug was hit in KVM guests on ARM64.", false},
+		{"kernel: net: sk leak", "Hardware name: QEMU KVM Virtual Machine, BIOS edk2-20240524-1.el9 05/24/2024", false},
+	}
+	for _, c := range cases {
+		got := kvmTitle.MatchString(c.title) || kvmDescription.MatchString(normalize.WithoutQuotedLogs(c.description))
+		if got != c.want {
+			t.Errorf("%q / %q: KVM %v, want %v", c.title, c.description, got, c.want)
+		}
 	}
 }
