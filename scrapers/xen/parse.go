@@ -183,6 +183,7 @@ var (
 	headerLine    = regexp.MustCompile(`Xen Security Advisory\s+(.*)$`)
 	xsaInHeader   = regexp.MustCompile(`\bXSA-([1-9][0-9]*)\b`)
 	cveInText     = regexp.MustCompile(`\bCVE-\d{4}-\d{4,}\b`)
+	cveList       = regexp.MustCompile(`^(?:CVE-\d{4}-\d{4,}[,\s]*)+$`)
 	versionLine   = regexp.MustCompile(`^version\s+(\d+)$`)
 	underline     = regexp.MustCompile(`^=+$`)
 	resolutionRow = regexp.MustCompile(`^\s*(xsa[0-9][\w.*?+-]*(?:/[\w.*?+-]+)*)(?:\s{2,}(\S.*?))?\s*$`)
@@ -312,6 +313,7 @@ type header struct {
 func parseHeader(lines []string) (header, error) {
 	var h header
 	seenAdvisory, seenVersion := false, false
+	advisoryLine := ""
 	var title []string
 	for _, raw := range lines {
 		line := strings.TrimSpace(raw)
@@ -321,16 +323,21 @@ func parseHeader(lines []string) (header, error) {
 		switch {
 		case !seenAdvisory:
 			h.cves = append(h.cves, cveInText.FindAllString(line, -1)...)
-			m := headerLine.FindStringSubmatch(line)
-			if m == nil {
+			if m := headerLine.FindStringSubmatch(line); m != nil {
+				advisoryLine = line
+				line = m[1]
+			}
+			if advisoryLine == "" {
 				continue
 			}
-			seenAdvisory = true
-			x := xsaInHeader.FindStringSubmatch(m[1])
-			if x == nil {
-				return header{}, fmt.Errorf("header %q names no XSA number", line)
+			// A long CVE list wraps the header line: the "/ XSA-N" that
+			// ends it may come a line or two later.
+			if x := xsaInHeader.FindStringSubmatch(line); x != nil {
+				seenAdvisory = true
+				h.number = x[1]
+			} else if !cveList.MatchString(line) {
+				return header{}, fmt.Errorf("header %q names no XSA number", advisoryLine)
 			}
-			h.number = x[1]
 		case !seenVersion:
 			seenVersion = true
 			m := versionLine.FindStringSubmatch(line)
@@ -345,6 +352,9 @@ func parseHeader(lines []string) (header, error) {
 		default:
 			title = append(title, line)
 		}
+	}
+	if !seenAdvisory && advisoryLine != "" {
+		return header{}, fmt.Errorf("header %q names no XSA number", advisoryLine)
 	}
 	if !seenAdvisory {
 		return header{}, errors.New("no \"Xen Security Advisory\" header line")

@@ -186,3 +186,27 @@ xsa335-trad.patch is an update of SUPPORT.md only.`, []string{}, []string{}},
 		}
 	}
 }
+
+func TestParseWrappedCVEHeader(t *testing.T) {
+	// A header with many CVEs wraps before "/ XSA-N"; this layout's CVE
+	// numbers are made up.
+	body := "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n" +
+		"  Xen Security Advisory CVE-2022-42311,CVE-2022-42312,CVE-2022-42313,\n" +
+		"                     CVE-2022-42314 / XSA-326\n" +
+		"                              version 3\n\n" +
+		"        Xenstore: guests can let xenstored run out of memory\n\n" +
+		"ISSUE DESCRIPTION\n=================\n\nxenstored keeps too much per guest.\n" +
+		"-----BEGIN PGP SIGNATURE-----\nxx\n-----END PGP SIGNATURE-----\n"
+	got, err := scrapers.ParseFile(Source{}, Base+"advisory-326.txt", []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := got.Advisories[0]
+	want := []string{"CVE-2022-42311", "CVE-2022-42312", "CVE-2022-42313", "CVE-2022-42314"}
+	if diff := cmp.Diff(want, a.CVEs); diff != "" {
+		t.Errorf("CVEs (-want +got):\n%s", diff)
+	}
+	if a.ID != "XSA-326" || a.Version != 3 || a.Title != "Xenstore: guests can let xenstored run out of memory" {
+		t.Errorf("got %s version %d title %q", a.ID, a.Version, a.Title)
+	}
+}
