@@ -94,15 +94,17 @@ func Classify(vendor string, fields ...Field) Tag {
 }
 
 // quotedLogLine matches a line of a quoted kernel log, oops or backtrace:
-// a dmesg timestamp, a syslog "kernel:" or Xen console "(XEN)" prefix, the oops header lines
-// ("Hardware name:", "CPU: 0 PID: 7 …", "Call Trace:", register dumps) and
-// stack frames ("? kvm_read_and_reset_apf_flags+0x3b/0x50").
+// a dmesg timestamp, a syslog "kernel:" or Xen console "(XEN)" prefix, the
+// oops header lines ("Hardware name:", "CPU: 0 PID: 7 …", "Call Trace:",
+// register dumps) and stack frames ("? kvm_read_and_reset_apf_flags+0x3b/0x50").
 var quotedLogLine = regexp.MustCompile(`(?m)^[ \t]*(?:\[\s*\d+\.\d+\].*|kernel:.*|\(XEN\).*|.*\bHardware name:.*|.*\b\w+\+0x[0-9a-f]+/0x[0-9a-f]+\b.*|(?:CPU: \d+ PID: \d+|Call Trace:|Modules linked in:|Workqueue:|RIP:|RSP:|R[A-D]X:|R[BS]P:|R(?:SI|DI|\d+):|FS:|CS:|CR2:|Code:|pstate:|pc :|lr :|sp :|\S*BUG: |Oops:|#PF:|PGD |Kernel panic|-+\[ cut here \]-+|-+\[ end trace).*)\r?$`)
 
 // WithoutQuotedLogs returns text with the lines of quoted logs and
 // backtraces blanked out. Vendors quote crash dumps to show a flaw; the
 // words in them (the machine the reporter used, the functions on the
-// stack) say nothing about which part of the host is flawed.
+// stack) say nothing about which part of the host is flawed. A text of one
+// line is a title, never a log, and is returned as it is: Red Hat titles
+// start "kernel: …" like a syslog line.
 func WithoutQuotedLogs(text string) string {
 	if !strings.Contains(text, "\n") {
 		return text

@@ -418,7 +418,7 @@ func continuation(line string) bool {
 // expandGlob returns the names of listed that the glob name matches, or
 // name itself when it is no glob or matches nothing listed.
 func expandGlob(name string, listed []string) []string {
-	if !strings.ContainsAny(name, "*?[") {
+	if !strings.ContainsAny(name, "*?") {
 		return []string{name}
 	}
 	var out []string
