@@ -31,6 +31,10 @@ func TestClassifyXenTitles(t *testing.T) {
 		{"XSA-452", "x86: Register File Data Sampling", HardwareCompat, "xen-cpu-speculation"},
 		{"XSA-436", "arm: Guests can trigger a deadlock on Cortex-A77 (erratum 1508412)", HardwareCompat, "xen-cpu-speculation"},
 		{"XSA-331", "Race condition in Linux event handler may crash dom0", ConsoleOS, "xen-dom0-kernel"},
+		{"XSA-441", "Possible deadlock in Linux kernel event handling", ConsoleOS, "xen-dom0-kernel"},
+		{"XSA-522", "Linux xen-netfront: backend can crash guest via malformed RX packets", Unclassified, "xen-linux-frontend"},
+		{"XSA-498", "XAPI: Missing TLS verification in some SDKs", ConsoleOS, "xen-toolstack"},
+		{"XSA-505", "evtchn: Race between FIFO expand and reset", VMM, "xen-hypervisor"},
 		{"XSA-443", "Multiple vulnerabilities in libfsimage disk handling", ConsoleOS, "xen-pygrub"},
 		{"XSA-465", "Xen Store: node permissions checked too late", ConsoleOS, "xen-xenstored"},
 		{"XSA-198", "delimiter injection vulnerabilities in pygrub", ConsoleOS, "xen-pygrub"},
@@ -137,6 +141,11 @@ func TestClassifyGenericWordsLast(t *testing.T) {
 			{"issue description", "When Xen emulates the instruction it reads the wrong table."},
 		}, Tag{VMM, "hypervisor", "xen-hypervisor",
 			`issue description: "When Xen emulates the instruction it reads the wrong table."`}},
+		{"a hypervisor advisory that mentions the toolstack stays the hypervisor's", []Field{
+			{"title", "x86: missing bounds check"},
+			{"issue description", "The toolstack may issue XEN_DOMCTL_set_foo with an index that Xen does not check."},
+		}, Tag{VMM, "hypervisor", "xen-hypervisor",
+			`issue description: "The toolstack may issue XEN_DOMCTL_set_foo with an index that Xen does not check."`}},
 		{"nothing specific: the title's x86 decides", []Field{
 			{"title", "x86: mishandled interrupt injection"},
 			{"issue description", "An off-by-one in a bounds check."},
