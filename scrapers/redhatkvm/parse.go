@@ -230,10 +230,16 @@ func parseDocument(body []byte, u *url.URL, wantID string) (scrapers.Parsed, err
 	var fixes []normalize.Fix
 	pkgs := map[string]bool{}
 	for i, v := range doc.Vulnerabilities {
-		if !normalize.ValidCVE(v.CVE) {
-			return scrapers.Parsed{}, fmt.Errorf("%s: %s vulnerability %d has malformed cve %q", u, t.ID, i+1, v.CVE)
+		// A vulnerability may carry no CVE (a flaw Red Hat tracks only by
+		// bug); it is still a fix, with no CVE to list.
+		cves := []string{}
+		if v.CVE != "" {
+			if !normalize.ValidCVE(v.CVE) {
+				return scrapers.Parsed{}, fmt.Errorf("%s: %s vulnerability %d has malformed cve %q", u, t.ID, i+1, v.CVE)
+			}
+			cves = append(cves, v.CVE)
+			adv.CVEs = append(adv.CVEs, v.CVE)
 		}
-		adv.CVEs = append(adv.CVEs, v.CVE)
 		names := map[string]bool{}
 		for _, r := range v.Remediations {
 			if r.Category != "vendor_fix" {
@@ -265,7 +271,7 @@ func parseDocument(body []byte, u *url.URL, wantID string) (scrapers.Parsed, err
 			Category:   tag.Category,
 			Security:   true,
 			Severity:   impact(v),
-			CVEs:       []string{v.CVE},
+			CVEs:       cves,
 			Summary:    v.Title,
 			Rule:       tag.Rule,
 			Evidence:   tag.Evidence,

@@ -1,7 +1,9 @@
 package redhatkvm
 
 import (
+	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,5 +164,37 @@ func TestKVMMentions(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%q / %q: KVM %v, want %v", c.title, c.description, got, c.want)
 		}
+	}
+}
+
+// A vulnerability without a CVE is still a fix; a malformed CVE is an
+// error naming the page.
+func TestParseVulnerabilityCVE(t *testing.T) {
+	good := string(recordedPage(t, "2015/rhsa-2015_0999.json"))
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(good), &doc); err != nil {
+		t.Fatal(err)
+	}
+	vulns := doc["vulnerabilities"].([]any)
+	first := vulns[0].(map[string]any)
+	cve := first["cve"].(string)
+
+	delete(first, "cve")
+	body, _ := json.Marshal(doc)
+	got, err := scrapers.ParseFile(Source{}, Base+"2015/rhsa-2015_0999.json", body)
+	if err != nil {
+		t.Fatalf("no cve: %v", err)
+	}
+	if len(got.Fixes) != len(vulns) || len(got.Fixes[0].CVEs) != 0 {
+		t.Errorf("no cve: %d fixes for %d vulnerabilities, first with CVEs %q", len(got.Fixes), len(vulns), got.Fixes[0].CVEs)
+	}
+	if slices.Contains(got.Advisories[0].CVEs, cve) || slices.Contains(got.Advisories[0].CVEs, "") {
+		t.Errorf("no cve: advisory CVEs %q", got.Advisories[0].CVEs)
+	}
+
+	first["cve"] = "CVE-15-1"
+	body, _ = json.Marshal(doc)
+	if _, err := scrapers.ParseFile(Source{}, Base+"2015/rhsa-2015_0999.json", body); err == nil || !strings.Contains(err.Error(), `malformed cve "CVE-15-1"`) {
+		t.Errorf("malformed cve: error %v", err)
 	}
 }
