@@ -186,7 +186,7 @@ var (
 	cveList       = regexp.MustCompile(`^(?:CVE-\d{4}-\d{4,}[,\s]*)+$`)
 	versionLine   = regexp.MustCompile(`^version\s+(\d+)$`)
 	underline     = regexp.MustCompile(`^=+$`)
-	resolutionRow = regexp.MustCompile(`^\s*(xsa[0-9][\w.*?+-]*(?:/[\w.*?+-]+)*)(?:\s{2,}(\S.*?))?\s*$`)
+	resolutionRow = regexp.MustCompile(`^\s*(xsa[0-9][\w.*?+-]*(?:/[\w.*?+-]+)*)(?:(?:\s{2,}|\t)(\S.*?))?\s*$`)
 	sha256Line    = regexp.MustCompile(`^\s*[0-9a-f]{64}\s+\*?(\S+)\s*$`)
 )
 
@@ -369,7 +369,7 @@ func parseHeader(lines []string) (header, error) {
 
 // resolution lists the patch files of the RESOLUTION section's table and
 // the versions each applies to, in the advisory's order. A row is a file
-// name, then (after two or more spaces) the versions; the versions may sit
+// name, then (after two or more spaces, or a tab) the versions; the versions may sit
 // alone on the next, indented line when the name is long, or be missing.
 // A name written as a glob ("xsa196-000*.patch", "xsa226-4.?.patch") stands
 // for the files of the advisory's sha256sum list that it matches; with no

@@ -167,6 +167,8 @@ $`, []string{"xsa226-4.5.patch", "xsa226-4.6.patch", "xsa240/0001-x86-mm-drop-gu
 			[]string{"Xen 4.6.x, Xen 4.5.x", "xen-unstable"}},
 		{"glob with no sha256sum list is kept", `xsa300-*.patch     Linux 4.4 ... 5.2`,
 			[]string{"xsa300-*.patch"}, []string{"Linux 4.4 ... 5.2"}},
+		{"a tab before the versions", "xsa401-4.16.patch\tXen 4.16.x",
+			[]string{"xsa401-4.16.patch"}, []string{"Xen 4.16.x"}},
 		{"a name with no version column, and versions on the next line", `xsa155.patch
 xsa155-qemut-qdisk-double-access.patch
                                     qemu-xen-traditional
