@@ -82,9 +82,11 @@ CROSS JOIN search_keys k ON k.kind = 'fix' AND k.vendor = f.vendor AND k.ref = f
 // its own vendor. Fixes are stored with it (sqlPutFix); at commit it is
 // recomputed for the fixes written and those whose advisory or linked
 // patches were written, and only the dates that changed are written again.
+// CROSS JOIN reads the fix's few patch links first: left to choose, SQLite
+// scanned every patch of the vendor by release date for the minimum.
 const sqlFixDates = `UPDATE fixes SET released = d.released
 FROM (SELECT c.vendor, c.id, coalesce(
-		(SELECT min(p.released) FROM fix_patches fp JOIN patches p ON p.vendor = fp.vendor AND p.id = fp.patch_id
+		(SELECT min(p.released) FROM fix_patches fp CROSS JOIN patches p ON p.vendor = fp.vendor AND p.id = fp.patch_id
 			WHERE fp.vendor = c.vendor AND fp.fix_id = c.id),
 		(SELECT a.published FROM fixes f JOIN advisories a ON a.vendor = f.vendor AND a.id = f.advisory_id
 			WHERE f.vendor = c.vendor AND f.id = c.id)) AS released

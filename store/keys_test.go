@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -254,3 +256,19 @@ func TestMigrationKeysByVendorKeepsRows(t *testing.T) {
 
 // sha64 is a well-formed sha256 column value for hand-made document rows.
 const sha64 = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// Recomputing fix dates must look patches up by key from the fix's links;
+// with the vendor in the key SQLite could instead scan every patch of the
+// vendor in release order, a cost that grows with the archive.
+func TestFixDatesLookUpPatchesByKey(t *testing.T) {
+	s, _ := openTest(t)
+	plan := query(t, s.DB(), "EXPLAIN QUERY PLAN "+sqlFixDates, "[]", "[]", "[]")
+	var steps []string
+	for _, row := range plan {
+		steps = append(steps, row[len(row)-1].(string))
+	}
+	want := "SEARCH p USING PRIMARY KEY (vendor=? AND id=?)"
+	if !slices.Contains(steps, want) || slices.ContainsFunc(steps, func(s string) bool { return strings.HasPrefix(s, "SEARCH p USING COVERING INDEX") }) {
+		t.Errorf("plan %q: want %q and no index scan of patches", steps, want)
+	}
+}
