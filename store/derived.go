@@ -1,11 +1,10 @@
 package store
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
-	"strings"
 )
 
 // Derived data brought up to date just before every commit, so it is always
@@ -28,6 +27,26 @@ import (
 // IDs), so every record is keyed by both (migration 0019).
 type recordKey struct{ vendor, id string }
 
+// keysJSON encodes keys for the statements as a JSON object of each
+// vendor's sorted IDs, {"xen": ["XSA-1", "XSA-2"]}, which SQL unpacks with
+// json_each(?) v, json_each(v.value) i (v.key the vendor, i.value the ID).
+// One list per vendor is parsed once; a list of [vendor, id] pairs made
+// SQLite parse every pair again for each field, a tenth of a page's write.
+func keysJSON(keys []recordKey) (string, error) {
+	byVendor := map[string][]string{}
+	for _, k := range keys {
+		byVendor[k.vendor] = append(byVendor[k.vendor], k.id)
+	}
+	for _, ids := range byVendor {
+		slices.Sort(ids)
+	}
+	b, err := json.Marshal(byVendor) // sorts the vendors
+	if err != nil {
+		return "", fmt.Errorf("encode record keys: %w", err)
+	}
+	return string(b), nil
+}
+
 // changes are the records written in one transaction.
 type changes struct {
 	advisories map[recordKey]bool // search text, and the dates of their fixes
@@ -40,12 +59,12 @@ func newChanges() *changes {
 }
 
 // The statements' parameters: ?1 the advisories, ?2 the fixes, ?3 the
-// patches, each a JSON list of [vendor, id] pairs. d lists the changed
-// records to re-index.
+// patches, each as keysJSON encodes them. d lists the changed records to
+// re-index.
 const changed = `WITH d (kind, vendor, ref) AS (
-	SELECT 'advisory', json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)
+	SELECT 'advisory', v.key, i.value FROM json_each(?1) v CROSS JOIN json_each(v.value) i
 	UNION ALL
-	SELECT 'fix', json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2))
+	SELECT 'fix', v.key, i.value FROM json_each(?2) v CROSS JOIN json_each(v.value) i)
 `
 
 const (
@@ -68,13 +87,13 @@ SELECT k.rowid, 'advisory', a.id, a.vendor, a.title,
 	a.affected || coalesce((SELECT group_concat(
 		char(10) || json_extract(s.value, '$.title') || char(10) || json_extract(s.value, '$.text'), '')
 		FROM json_each(a.sections) s), '')
-FROM json_each(?1) d
-CROSS JOIN advisories a ON a.vendor = json_extract(d.value, '$[0]') AND a.id = json_extract(d.value, '$[1]')
+FROM json_each(?1) v CROSS JOIN json_each(v.value) i
+CROSS JOIN advisories a ON a.vendor = v.key AND a.id = i.value
 CROSS JOIN search_keys k ON k.kind = 'advisory' AND k.vendor = a.vendor AND k.ref = a.id
 UNION ALL
 SELECT k.rowid, 'fix', f.id, f.vendor, f.component, f.summary || char(10) || f.evidence
-FROM json_each(?2) d
-CROSS JOIN fixes f ON f.vendor = json_extract(d.value, '$[0]') AND f.id = json_extract(d.value, '$[1]')
+FROM json_each(?2) v CROSS JOIN json_each(v.value) i
+CROSS JOIN fixes f ON f.vendor = v.key AND f.id = i.value
 CROSS JOIN search_keys k ON k.kind = 'fix' AND k.vendor = f.vendor AND k.ref = f.id`
 )
 
@@ -90,11 +109,11 @@ FROM (SELECT c.vendor, c.id, coalesce(
 			WHERE fp.vendor = c.vendor AND fp.fix_id = c.id),
 		(SELECT a.published FROM fixes f JOIN advisories a ON a.vendor = f.vendor AND a.id = f.advisory_id
 			WHERE f.vendor = c.vendor AND f.id = c.id)) AS released
-	FROM (SELECT json_extract(value, '$[0]') AS vendor, json_extract(value, '$[1]') AS id FROM json_each(?2)
-		UNION SELECT f.vendor, f.id FROM json_each(?1) a
-			CROSS JOIN fixes f ON f.vendor = json_extract(a.value, '$[0]') AND f.advisory_id = json_extract(a.value, '$[1]')
-		UNION SELECT fp.vendor, fp.fix_id FROM json_each(?3) p
-			CROSS JOIN fix_patches fp ON fp.vendor = json_extract(p.value, '$[0]') AND fp.patch_id = json_extract(p.value, '$[1]')) c) d
+	FROM (SELECT v.key AS vendor, i.value AS id FROM json_each(?2) v CROSS JOIN json_each(v.value) i
+		UNION SELECT f.vendor, f.id FROM json_each(?1) v CROSS JOIN json_each(v.value) i
+			CROSS JOIN fixes f ON f.vendor = v.key AND f.advisory_id = i.value
+		UNION SELECT fp.vendor, fp.fix_id FROM json_each(?3) v CROSS JOIN json_each(v.value) i
+			CROSS JOIN fix_patches fp ON fp.vendor = v.key AND fp.patch_id = i.value) c) d
 WHERE fixes.vendor = d.vendor AND fixes.id = d.id AND fixes.released IS NOT d.released`
 
 // derivedStatements are run in this order by updateDerived; params is the
@@ -117,18 +136,11 @@ func (p *pageTx) updateDerived() error {
 	}
 	var args []any
 	for _, keys := range []map[recordKey]bool{c.advisories, c.fixes, c.patches} {
-		pairs := make([][2]string, 0, len(keys))
-		for k := range keys {
-			pairs = append(pairs, [2]string{k.vendor, k.id})
-		}
-		slices.SortFunc(pairs, func(a, b [2]string) int {
-			return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1]))
-		})
-		list, err := json.Marshal(pairs)
+		list, err := keysJSON(slices.Collect(maps.Keys(keys)))
 		if err != nil {
-			return fmt.Errorf("encode changed IDs: %w", err)
+			return err
 		}
-		args = append(args, string(list))
+		args = append(args, list)
 	}
 	for _, st := range derivedStatements {
 		if _, err := p.exec(st.query, args[:st.params]...); err != nil {

@@ -253,17 +253,17 @@ ON CONFLICT (vendor, id) DO UPDATE SET
 	packages            = iif(excluded.packages <> '[]', excluded.packages, patches.packages),
 	build               = iif(excluded.build <> '', excluded.build, patches.build),
 	release_id          = iif(excluded.release_id <> '', excluded.release_id, patches.release_id)`
-	// ?2 lists the page's fixes as [vendor, id] pairs.
+	// ?2 is the page's fixes as keysJSON encodes them.
 	sqlStoredFixes = `
-SELECT f.vendor, f.id, 1 FROM json_each(?2) j
-CROSS JOIN fixes f ON f.vendor = json_extract(j.value, '$[0]') AND f.id = json_extract(j.value, '$[1]')
+SELECT f.vendor, f.id, 1 FROM json_each(?2) v CROSS JOIN json_each(v.value) i
+CROSS JOIN fixes f ON f.vendor = v.key AND f.id = i.value
 UNION ALL
-SELECT vendor, id, 0 FROM fixes WHERE document_url = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2)
-	WHERE json_extract(value, '$[0]') = fixes.vendor AND json_extract(value, '$[1]') = fixes.id)`
+SELECT vendor, id, 0 FROM fixes WHERE document_url = ?1 AND NOT EXISTS (
+	SELECT 1 FROM json_each(?2) v CROSS JOIN json_each(v.value) i WHERE v.key = fixes.vendor AND i.value = fixes.id)`
 	sqlDropStaleFixes = `
 DELETE FROM fixes
-WHERE document_url = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2)
-	WHERE json_extract(value, '$[0]') = fixes.vendor AND json_extract(value, '$[1]') = fixes.id)`
+WHERE document_url = ?1 AND NOT EXISTS (
+	SELECT 1 FROM json_each(?2) v CROSS JOIN json_each(v.value) i WHERE v.key = fixes.vendor AND i.value = fixes.id)`
 	sqlPutFix = `
 INSERT INTO fixes (id, advisory_id, vendor, product, versions, component, category, security, severity, summary, rule, evidence, document_url, released)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, coalesce(
@@ -400,15 +400,15 @@ func optionalBool(b *bool) any {
 // owns: a new page (the common case in a harvest) then costs only the
 // inserts, and only fixes that existed have child rows to replace.
 func (p *pageTx) putFixes(fixes []normalize.Fix) error {
-	keys := make([][2]string, 0, len(fixes))
+	keys := make([]recordKey, 0, len(fixes))
 	for _, f := range fixes {
-		keys = append(keys, [2]string{f.Vendor, f.ID})
+		keys = append(keys, recordKey{f.Vendor, f.ID})
 	}
-	incoming, err := json.Marshal(keys)
+	incoming, err := keysJSON(keys)
 	if err != nil {
-		return fmt.Errorf("encode fix ids: %w", err)
+		return err
 	}
-	stored, stale, err := p.storedFixes(string(incoming))
+	stored, stale, err := p.storedFixes(incoming)
 	if err != nil {
 		return err
 	}
@@ -419,15 +419,15 @@ func (p *pageTx) putFixes(fixes []normalize.Fix) error {
 	}
 	if stale {
 		// fix_cves and fix_patches of the dropped fixes go with them (ON DELETE CASCADE).
-		if _, err := p.exec(sqlDropStaleFixes, p.url, string(incoming)); err != nil {
+		if _, err := p.exec(sqlDropStaleFixes, p.url, incoming); err != nil {
 			return fmt.Errorf("drop fixes no longer on the page: %w", err)
 		}
 	}
 	return nil
 }
 
-// storedFixes reports which of the incoming fixes (a JSON list of
-// [vendor, id] pairs) are already stored, and whether p.url owns stored
+// storedFixes reports which of the incoming fixes (as keysJSON encodes
+// them) are already stored, and whether p.url owns stored
 // fixes the page no longer yields.
 func (p *pageTx) storedFixes(incoming string) (stored map[recordKey]bool, stale bool, err error) {
 	rows, err := p.bound.get(p.ctx, p.tx, sqlStoredFixes, p.s.stmts[sqlStoredFixes]).QueryContext(p.ctx, p.url, incoming)
