@@ -56,6 +56,11 @@ type Remedy struct{ Product, Version, Platform, Status, PatchID, FixedVersion st
 // error, and the others are still loaded: one broken record does not stop an
 // export.
 func LoadAdvisories(ctx context.Context, db *sql.DB, f Filter) (good []Advisory, bad []error, err error) {
+	// Fixes are read by vendor (migration 0019); a database migrated by an
+	// older patchwatch fails here once, rather than once per advisory.
+	if _, _, err := fetchAll(ctx, db, `SELECT vendor FROM v_fix_remedies LIMIT 0`); err != nil {
+		return nil, nil, fmt.Errorf("read v_fix_remedies: %w", err)
+	}
 	_, advs, err := fetchAll(ctx, db, `
 SELECT id, vendor, status, title, severity, published, updated, version, url, affected, cves, sections, first_seen
 FROM v_advisories
