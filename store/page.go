@@ -74,10 +74,11 @@ func (s *Store) SaveDocument(ctx context.Context, doc Document) error {
 // its own transaction, or whole or not at all in a batch), so a crash never leaves
 // a page's records half written.
 //
-// Advisories and patches are merged: a non-empty incoming field overwrites
-// the stored one and an empty one keeps it, because several pages describe
-// the same advisory (the Xen index supplies dates, the advisory text its
-// sections). CVE lists are unioned. Fixes belong to the page they were
+// Advisories and patches are keyed by vendor and ID (IDs are the vendor's
+// own) and merged: a non-empty incoming field overwrites the stored one and
+// an empty one keeps it, because several pages describe the same advisory
+// (the Xen index supplies dates, the advisory text its sections). CVE lists
+// are unioned. Fixes belong to the page they were
 // parsed from: after the upsert, fixes stored from this URL that the page no
 // longer yields are deleted, so re-parsing a page replaces its fixes.
 //
