@@ -272,3 +272,34 @@ func TestFixDatesLookUpPatchesByKey(t *testing.T) {
 		t.Errorf("plan %q: want %q and no index scan of patches", steps, want)
 	}
 }
+
+// Migrations run with foreign keys off, so each is checked before it
+// commits: a row left without its parent fails the migration, naming it.
+func TestForeignKeyCheckNamesBrokenRows(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(ctx, "PRAGMA foreign_keys = ON")
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := foreignKeyCheck(ctx, tx); err != nil {
+		t.Fatalf("an empty database: %v", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO fix_cves (vendor, fix_id, cve) VALUES ('xen', 'XSA-1/1', 'CVE-2020-0001')`); err != nil {
+		t.Fatal(err)
+	}
+	err = foreignKeyCheck(ctx, tx)
+	if err == nil || !strings.Contains(err.Error(), "fix_cves a row has no fixes") {
+		t.Errorf("foreignKeyCheck = %v, want the orphaned fix_cves row named", err)
+	}
+}
