@@ -114,7 +114,9 @@ FROM v_patches WHERE `+where+` ORDER BY released, vendor, product, id`, args...)
 		return nil, fmt.Errorf("read patches: %w", err)
 	}
 	d := &PatchData{}
-	index := map[string]int{}
+	// Patch IDs are the vendor's own: a patch is its vendor and ID.
+	type patchKey struct{ vendor, id string }
+	index := map[patchKey]int{}
 	for _, r := range rows {
 		day, err := time.Parse(normalize.DateLayout, cell(r[4]))
 		if err != nil {
@@ -130,18 +132,18 @@ FROM v_patches WHERE `+where+` ORDER BY released, vendor, product, id`, args...)
 			b := v == 1
 			p.reboot = &b
 		}
-		index[p.id] = len(d.patches)
+		index[patchKey{p.vendor, p.id}] = len(d.patches)
 		d.patches = append(d.patches, p)
 	}
 	_, links, err := fetchAll(ctx, db, `
-SELECT patch_id, fix_id, category, security FROM v_fix_patches
-WHERE patch_id IN (SELECT id FROM v_patches WHERE `+where+`)
-ORDER BY patch_id, fix_id`, args...)
+SELECT patch_id, fix_id, category, security, vendor FROM v_fix_patches
+WHERE (vendor, patch_id) IN (SELECT vendor, id FROM v_patches WHERE `+where+`)
+ORDER BY vendor, patch_id, fix_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read fixes of patches: %w", err)
 	}
 	for _, l := range links {
-		if i, ok := index[cell(l[0])]; ok {
+		if i, ok := index[patchKey{cell(l[4]), cell(l[0])}]; ok {
 			d.patches[i].fixes = append(d.patches[i].fixes, patchFix{id: cell(l[1]), category: cell(l[2])})
 			d.patches[i].security = d.patches[i].security || l[3] == int64(1)
 		}

@@ -69,10 +69,10 @@ SELECT s.kind, s.ref AS id, s.vendor,
 	snippet(search_text, -1, '[', ']', '…', 12) AS snippet
 FROM top
 JOIN search_text s ON s.rowid = top.rid
-LEFT JOIN v_advisories a ON s.kind = 'advisory' AND a.id = s.ref
-LEFT JOIN v_fixes f ON s.kind = 'fix' AND f.id = s.ref
+LEFT JOIN v_advisories a ON s.kind = 'advisory' AND a.vendor = s.vendor AND a.id = s.ref
+LEFT JOIN v_fixes f ON s.kind = 'fix' AND f.vendor = s.vendor AND f.id = s.ref
 WHERE search_text MATCH ?1
-ORDER BY top.r, s.kind, s.ref`, match, q.Kind, vendors, q.Limit)
+ORDER BY top.r, s.kind, s.ref, s.vendor`, match, q.Kind, vendors, q.Limit)
 	if err != nil {
 		if q.Raw && (strings.Contains(err.Error(), "fts5") || strings.Contains(err.Error(), "syntax error")) {
 			return nil, nil, &ExpressionError{Expr: match, Err: err}

@@ -56,6 +56,11 @@ type Remedy struct{ Product, Version, Platform, Status, PatchID, FixedVersion st
 // error, and the others are still loaded: one broken record does not stop an
 // export.
 func LoadAdvisories(ctx context.Context, db *sql.DB, f Filter) (good []Advisory, bad []error, err error) {
+	// Fixes are read by vendor (migration 0019); a database migrated by an
+	// older patchwatch fails here once, rather than once per advisory.
+	if _, _, err := fetchAll(ctx, db, `SELECT vendor FROM v_fix_remedies LIMIT 0`); err != nil {
+		return nil, nil, fmt.Errorf("read v_fix_remedies: %w", err)
+	}
 	_, advs, err := fetchAll(ctx, db, `
 SELECT id, vendor, status, title, severity, published, updated, version, url, affected, cves, sections, first_seen
 FROM v_advisories
@@ -81,7 +86,7 @@ ORDER BY vendor, id`, f.vendorsJSON(), f.Since)
 				continue
 			}
 		}
-		if adv.Fixes, err = loadFixes(ctx, db, adv.ID); err != nil {
+		if adv.Fixes, err = loadFixes(ctx, db, adv.Vendor, adv.ID); err != nil {
 			if ctx.Err() != nil {
 				return good, bad, err
 			}
@@ -93,11 +98,13 @@ ORDER BY vendor, id`, f.vendorsJSON(), f.Since)
 	return good, bad, nil
 }
 
-// loadFixes reads an advisory's fixes in product and ID order.
-func loadFixes(ctx context.Context, db *sql.DB, advisoryID string) ([]Fix, error) {
+// loadFixes reads an advisory's fixes in product and ID order, with the
+// patches and remedies they name. Records are keyed by vendor and ID (IDs
+// are the vendor's own), so every read names the vendor.
+func loadFixes(ctx context.Context, db *sql.DB, vendor, advisoryID string) ([]Fix, error) {
 	_, rows, err := fetchAll(ctx, db, `
 SELECT id, product, versions, category, component, security, severity, summary, rule, evidence, patch_ids, cves
-FROM v_fixes WHERE advisory_id = ? ORDER BY product, id`, advisoryID)
+FROM v_fixes WHERE vendor = ? AND advisory_id = ? ORDER BY product, id`, vendor, advisoryID)
 	if err != nil {
 		return nil, fmt.Errorf("read v_fixes: %w", err)
 	}
@@ -113,7 +120,7 @@ FROM v_fixes WHERE advisory_id = ? ORDER BY product, id`, advisoryID)
 		}
 		_, ps, err := fetchAll(ctx, db, `
 SELECT id, product, version, coalesce(released, ''), url FROM v_patches
-WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`, jsonList(fx.PatchIDs))
+WHERE vendor = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id`, vendor, jsonList(fx.PatchIDs))
 		if err != nil {
 			return nil, fmt.Errorf("fix %s: read v_patches: %w", fx.ID, err)
 		}
@@ -122,7 +129,7 @@ WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`, jsonList(fx.PatchIDs)
 		}
 		_, rs, err := fetchAll(ctx, db, `
 SELECT product, version, platform, status, patch_id, fixed_version FROM v_fix_remedies
-WHERE fix_id = ? ORDER BY seq`, fx.ID)
+WHERE vendor = ? AND fix_id = ? ORDER BY seq`, vendor, fx.ID)
 		if err != nil {
 			return nil, fmt.Errorf("fix %s: read v_fix_remedies: %w", fx.ID, err)
 		}

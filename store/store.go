@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -275,6 +276,18 @@ func migrations() ([]migration, error) {
 // each in its own transaction so a failed migration leaves the schema at
 // the previous version.
 func (s *Store) migrate(ctx context.Context) error {
+	return s.migrateTo(ctx, math.MaxInt)
+}
+
+// migrateTo applies the pending migrations numbered up to last.
+//
+// Migrations run with foreign keys off, on one pinned connection, because
+// SQLite's procedure for changing a table's schema (drop it and rename a
+// rebuilt copy into its place) needs them off and cannot turn them off
+// inside a transaction; every migration is instead checked with
+// PRAGMA foreign_key_check before it commits. Foreign keys are back on when
+// migrateTo returns, or its error says they could not be.
+func (s *Store) migrateTo(ctx context.Context, last int) (err error) {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (
 	version    INTEGER PRIMARY KEY,
 	name       TEXT NOT NULL,
@@ -286,16 +299,32 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return fmt.Errorf("turn foreign keys off: %w", err)
+	}
+	defer func() {
+		if _, onErr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON"); onErr != nil {
+			err = errors.Join(err, fmt.Errorf("turn foreign keys back on: %w", onErr))
+		}
+	}()
 	for _, m := range ms {
-		if err := s.applyMigration(ctx, m); err != nil {
+		if m.version > last {
+			break
+		}
+		if err := s.applyMigration(ctx, conn, m); err != nil {
 			return fmt.Errorf("migration %s: %w", m.file, err)
 		}
 	}
 	return nil
 }
 
-func (s *Store) applyMigration(ctx context.Context, m migration) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m migration) error {
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -317,11 +346,47 @@ func (s *Store) applyMigration(ctx context.Context, m migration) error {
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return err
 	}
+	if err := foreignKeyCheck(ctx, tx); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		m.version, m.name, s.now()); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// foreignKeyCheck fails if any row in the database breaks a foreign key,
+// naming the first few.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return fmt.Errorf("check foreign keys: %w", err)
+	}
+	defer rows.Close()
+	var broken []string
+	for rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return fmt.Errorf("check foreign keys: %w", err)
+		}
+		if len(broken) < 5 {
+			row := "a row" // WITHOUT ROWID tables report none
+			if rowid.Valid {
+				row = fmt.Sprintf("row %d", rowid.Int64)
+			}
+			broken = append(broken, fmt.Sprintf("%s %s has no %s", table, row, parent))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("check foreign keys: %w", err)
+	}
+	if len(broken) > 0 {
+		return fmt.Errorf("foreign keys broken: %s", strings.Join(broken, "; "))
+	}
+	return nil
 }
 
 // dataTables are the tables Counts reports, in schema order.

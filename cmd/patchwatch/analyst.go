@@ -19,9 +19,10 @@ func parseDay(flagName, v string) (time.Time, error) {
 
 // olderSchema matches SQLite's complaint when a read-only command meets a
 // database whose migrations predate the views it reads (v_fix_patches and
-// v_advisories.sections came with migrations 0017 and 0018). Read-only
-// commands do not migrate, so say how to.
-var olderSchema = regexp.MustCompile(`no such (table: v_\w+|column: (sections|first_seen))`)
+// v_advisories.sections came with migrations 0017 and 0018,
+// v_fix_remedies.vendor with 0019). Read-only commands do not migrate, so
+// say how to.
+var olderSchema = regexp.MustCompile(`no such (table: v_\w+|column: (sections|first_seen|vendor))`)
 
 // schemaHint adds that advice to err when it is such a complaint.
 func schemaHint(err error) error {

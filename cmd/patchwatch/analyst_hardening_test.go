@@ -187,3 +187,28 @@ func TestOlderSchemaIsExplained(t *testing.T) {
 		t.Errorf("after reparse: exit %d: %s", code, errs)
 	}
 }
+
+// A database migrated only up to 0018 has no v_fix_remedies.vendor, which
+// the export reads fixes by (0019); export fails once, saying how to
+// migrate, instead of skipping every advisory with the same error.
+func TestExportOnPre0019DatabaseIsExplained(t *testing.T) {
+	db := buildAnalystDB(t)
+	s, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`DROP VIEW v_fix_remedies`,
+		`CREATE VIEW v_fix_remedies AS SELECT fix_id, seq, product, version, platform, status, patch_id, fixed_version FROM fix_remedies`,
+		`DELETE FROM migrations WHERE version >= 19`,
+	} {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	code, _, errs := runCmd(t, "export", "--db", db, "--format", "osv", "--out", t.TempDir())
+	if code != exitFatal || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "vendor") || !strings.Contains(errs, "patchwatch reparse") {
+		t.Errorf("exit %d, stderr %q; want exit 2 and one line naming the column and how to migrate", code, errs)
+	}
+}
