@@ -414,6 +414,8 @@ func TestRecordedPath(t *testing.T) {
 		{"https://example.com", "d/example.com/index.html"},
 		{"https://example.com/a?x=1&y=2", "d/example.com/a?x=1&y=2"},
 		{"https://example.com/a/../../etc/passwd", "error"},
+		{"https://example.com/xsa/index.html?q=/../../../../tmp/x", "d/example.com/xsa/index.html?q=%2F..%2F..%2F..%2F..%2Ftmp%2Fx"},
+		{"https://example.com/?q=..", "d/example.com/index.html?q=.."},
 	}
 	for _, c := range cases {
 		u, err := url.Parse(c.url)
@@ -427,5 +429,65 @@ func TestRecordedPath(t *testing.T) {
 		if got != filepath.FromSlash(c.want) {
 			t.Errorf("RecordedPath(%s) = %q, want %q", c.url, got, c.want)
 		}
+	}
+}
+
+// TestRecordStaysInsideDir records a page whose links and redirects carry
+// "/../" in their query strings: nothing may be written outside the record
+// directory.
+func TestRecordStaysInsideDir(t *testing.T) {
+	const escape = "?q=/../../../../escaped"
+	mux := http.NewServeMux()
+	mux.HandleFunc("/list", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "list\nnext:https://vendor.example/xsa/index.html"+escape+"\nnext:https://vendor.example/moved")
+	})
+	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/xsa/other.html"+escape, http.StatusFound)
+	})
+	mux.HandleFunc("/xsa/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "overwritten") })
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	base := t.TempDir()
+	cfg := testConfig(srv)
+	cfg.RecordDir = filepath.Join(base, "rec")
+	rep, _ := harvest(t, cfg, echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/list"}})
+	if rep.Pages != 3 {
+		t.Errorf("stored %d pages, want 3; errors %v", rep.Pages, rep.Errors)
+	}
+	if _, err := os.Stat(filepath.Join(base, "escaped")); err == nil {
+		t.Fatalf("a query string's /../ wrote %s, outside the record directory", filepath.Join(base, "escaped"))
+	}
+	for _, rel := range []string{"vendor.example/xsa/index.html?q=%2F..%2F..%2F..%2F..%2Fescaped", "vendor.example/xsa/other.html?q=%2F..%2F..%2F..%2F..%2Fescaped"} {
+		if _, err := os.Stat(filepath.Join(cfg.RecordDir, rel)); err != nil {
+			t.Errorf("page not recorded inside the directory: %v", err)
+		}
+	}
+}
+
+// TestReplayStaysInsideDir replays a page linking to "?x=/../../../secret"
+// and to a symbolic link out of the directory: neither may be read.
+func TestReplayStaysInsideDir(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "replay")
+	if err := os.MkdirAll(filepath.Join(dir, "vendor.example"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(base, "secret"), []byte("secret"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "vendor.example", "list"), []byte("list\nnext:https://vendor.example/x?x=/../../../secret\nnext:https://vendor.example/link"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(base, "secret"), filepath.Join(dir, "vendor.example", "link")); err != nil {
+		t.Fatal(err)
+	}
+	rep, sink := harvest(t, Config{ReplayDir: dir}, echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/list"}})
+	for u, f := range sink.fetched {
+		if strings.Contains(string(f.Body), "secret") && u != "https://vendor.example/list" {
+			t.Errorf("%s replayed a file outside the directory: %q", u, f.Body)
+		}
+	}
+	if rep.Failed != 2 {
+		t.Errorf("failed %d pages, want 2; errors %v", rep.Failed, rep.Errors)
 	}
 }
