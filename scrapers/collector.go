@@ -101,7 +101,7 @@ type Fetcher struct {
 
 // NewFetcher checks the configuration and assembles the transport chain:
 // in-flight cap → charset conversion → retries → (record) → size limit →
-// (mirror) → network, or the replay directory.
+// gzip decoding → (mirror) → network, or the replay directory.
 func NewFetcher(cfg Config) (*Fetcher, error) {
 	cfg = cfg.Defaults()
 	if cfg.ReplayDir != "" && cfg.RecordDir != "" {
@@ -122,7 +122,7 @@ func NewFetcher(cfg Config) (*Fetcher, error) {
 		}
 		base = mirrorTransport{mirrors: cfg.Mirrors, next: base}
 	}
-	var rt http.RoundTripper = limitTransport{max: cfg.MaxBodyBytes, next: base}
+	var rt http.RoundTripper = limitTransport{max: cfg.MaxBodyBytes, next: gunzipTransport{next: base}}
 	if cfg.RecordDir != "" {
 		rt = recordTransport{dir: cfg.RecordDir, next: rt}
 	}

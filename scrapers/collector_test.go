@@ -1,6 +1,8 @@
 package scrapers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -489,5 +491,55 @@ func TestReplayStaysInsideDir(t *testing.T) {
 	}
 	if rep.Failed != 2 {
 		t.Errorf("failed %d pages, want 2; errors %v", rep.Failed, rep.Errors)
+	}
+}
+
+// TestHarvestBodyLimitCountsDecodedBytes serves 4 MB of text gzipped to a
+// few kilobytes under every spelling colly would decode: the size limit
+// must apply to the decoded body, and a small compressed page must still
+// arrive decoded.
+func TestHarvestBodyLimitCountsDecodedBytes(t *testing.T) {
+	gz := func(s string) []byte {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(s))
+		zw.Close()
+		return b.Bytes()
+	}
+	bomb, small := gz(strings.Repeat("a", 4<<20)), gz("small page")
+	serve := func(ce, ct string, body []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if ce != "" {
+				w.Header().Set("Content-Encoding", ce)
+			}
+			w.Header().Set("Content-Type", ct)
+			w.Write(body)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/x-gzip", serve("x-gzip", "text/plain", bomb))
+	mux.HandleFunc("/gzip-identity", serve("gzip, identity", "text/plain", bomb))
+	mux.HandleFunc("/application-x-gzip", serve("", "application/x-gzip", bomb))
+	mux.HandleFunc("/gzip", serve("gzip", "text/plain", bomb))
+	mux.HandleFunc("/small", serve("x-gzip", "text/plain", small))
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+
+	cfg := testConfig(srv)
+	cfg.MaxBodyBytes = 64 << 10
+	big := []string{"https://vendor.example/x-gzip", "https://vendor.example/gzip-identity",
+		"https://vendor.example/application-x-gzip", "https://vendor.example/gzip"}
+	rep, sink := harvest(t, cfg, echoSource{domains: []string{"vendor.example"}, seeds: append(big, "https://vendor.example/small")})
+	errs := errorURLs(rep)
+	for _, u := range big {
+		if !strings.Contains(errs[u], "exceeds size limit") {
+			t.Errorf("%s: want a size-limit error, got %q", u, errs[u])
+		}
+		if f, stored := sink.fetched[u]; stored {
+			t.Errorf("%s: a body inflating past the limit was stored (%d bytes)", u, len(f.Body))
+		}
+	}
+	if got := sink.title("https://vendor.example/small"); got != "small page" {
+		t.Errorf("x-gzip page under the limit: title %q, want it decoded", got)
 	}
 }

@@ -2,6 +2,7 @@ package scrapers
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -254,6 +255,69 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 }
 
 func (b *limitedBody) Close() error { return b.rc.Close() }
+
+// gunzipTransport decodes gzip bodies underneath the size limit, so that
+// the limit counts decoded bytes: a small compressed body cannot inflate
+// into gigabytes. It decodes what colly would otherwise decode after the
+// limit (any gzip or x-gzip layer of Content-Encoding, "gzip, identity"
+// included, or a gzip Content-Type or .gz path with no encoding), and marks
+// every response Uncompressed so colly never decodes anything itself. Go's
+// transport already decodes a plain "Content-Encoding: gzip" it asked for.
+type gunzipTransport struct{ next http.RoundTripper }
+
+func (t gunzipTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil || resp.Uncompressed {
+		return resp, err
+	}
+	resp.Uncompressed = true
+	layers, ok := gzipLayers(resp.Header, req.URL.Path)
+	if !ok || layers == 0 {
+		return resp, nil
+	}
+	body := resp.Body
+	var r io.Reader = body
+	for range layers {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			body.Close()
+			return nil, fmt.Errorf("decode gzip body of %s: %w", req.URL, err)
+		}
+		r = zr
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{r, body}
+	resp.Header.Del("Content-Encoding")
+	resp.Header.Del("Content-Length")
+	resp.ContentLength = -1
+	return resp, nil
+}
+
+// gzipLayers says how many gzip layers a response's body has. ok is false
+// for an encoding other than gzip and identity: such a body is left as it
+// came, and nothing downstream decodes it.
+func gzipLayers(h http.Header, urlPath string) (layers int, ok bool) {
+	ce := strings.TrimSpace(h.Get("Content-Encoding"))
+	if ce == "" {
+		mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+		if strings.Contains(mt, "gzip") || strings.HasSuffix(strings.ToLower(urlPath), ".gz") {
+			return 1, true
+		}
+		return 0, true
+	}
+	for _, c := range strings.Split(ce, ",") {
+		switch strings.ToLower(strings.TrimSpace(c)) {
+		case "gzip", "x-gzip":
+			layers++
+		case "identity", "":
+		default:
+			return 0, false
+		}
+	}
+	return layers, true
+}
 
 // charsetTransport converts HTML and plain-text bodies to UTF-8 and says so
 // in the Content-Type, so colly and every parser see one encoding.
