@@ -58,7 +58,7 @@ func advisoryFromText(text string, u *url.URL, wantID string) (scrapers.Parsed, 
 	seenPatch := map[string]bool{}
 	for _, it := range items {
 		f := itemFix(h, it, len(items) == 1)
-		adv.CVEs = appendUnique(adv.CVEs, f.CVEs...)
+		adv.CVEs = append(adv.CVEs, f.CVEs...)
 		for _, r := range f.Remedies {
 			if r.PatchID == "" || seenPatch[r.PatchID] {
 				continue
@@ -125,8 +125,9 @@ func itemFix(h header, it item, only bool) normalize.Fix {
 	tag := normalize.Classify(Vendor, fields...)
 	var patchIDs []string
 	for _, r := range remedies {
-		patchIDs = appendUnique(patchIDs, r.PatchID)
+		patchIDs = append(patchIDs, r.PatchID)
 	}
+	patchIDs = unique(patchIDs)
 	if remedies == nil {
 		remedies = []normalize.Remedy{}
 	}
@@ -194,10 +195,10 @@ func chooseProduct(rs []normalize.Remedy, title string) (string, []string) {
 	var versions []string
 	for _, r := range rs {
 		if productName(r.Product) == pick && affected(r) {
-			versions = appendUnique(versions, r.Version)
+			versions = append(versions, r.Version)
 		}
 	}
-	return pick, versions
+	return pick, unique(versions)
 }
 
 var (

@@ -184,7 +184,7 @@ func remedyTable(text string) tableFindings {
 				out.remedies = append(out.remedies, r)
 				out.cves = append(out.cves, cvePattern.FindAllString(at(c, matrix.cve), -1)...)
 				out.severity = firstNonEmpty(out.severity, titleCase(at(c, matrix.severity)))
-				out.components = appendUnique(out.components, at(c, matrix.component))
+				out.components = append(out.components, at(c, matrix.component))
 				continue
 			}
 			if len(c) >= 4 && versionToken.MatchString(strings.ToLower(c[1])) {
@@ -204,6 +204,7 @@ func remedyTable(text string) tableFindings {
 		}
 		inText = false
 	}
+	out.components = unique(out.components)
 	return out
 }
 

@@ -1,0 +1,76 @@
+package vmware
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patchwatch/patchwatch/scrapers"
+)
+
+// bigAdvisory returns a vmware.com advisory page of at least size bytes in
+// which every part grows with the page: a Synopsis wrapped over a quarter
+// of it, then "3a."-style problem items, each with its own CVE, prose, and
+// a Response Matrix of distinct patch IDs. It is the shape a hostile or
+// broken page would take to make the parser's cost grow faster than its
+// length.
+func bigAdvisory(size int) []byte {
+	var b strings.Builder
+	b.WriteString("<html><body><p>Advisory ID: VMSA-2021-0002<br>Advisory Severity: Critical<br>Issue Date: 2021-02-23<br>Synopsis: VMware ESXi updates<br>")
+	for b.Len() < size/4 {
+		b.WriteString("address multiple security vulnerabilities in a wrapped synopsis line<br>")
+	}
+	b.WriteString("</p><h4>1. Impacted Products</h4><p>VMware ESXi</p><h4>3. Advisory Details</h4>")
+	for i := 0; b.Len() < size; i++ {
+		fmt.Fprintf(&b, "<h5>3%c. ESXi OpenSLP heap-overflow vulnerability number %d (CVE-2021-%05d)</h5>", 'a'+i%26, i, i)
+		b.WriteString("<p>Description: OpenSLP as used in ESXi has a heap-overflow vulnerability. A malicious actor residing within the same network segment as ESXi may be able to exploit this issue.</p>")
+		b.WriteString("<table><tr><td>Product</td><td>Version</td><td>Running On</td><td>CVE Identifier</td><td>CVSSv3</td><td>Severity</td><td>Fixed Version</td><td>Workarounds</td><td>Additional Documentation</td></tr>")
+		for r := range 8 {
+			fmt.Fprintf(&b, "<tr><td>ESXi</td><td>7.0</td><td>Any</td><td>CVE-2021-%05d</td><td>8.8</td><td>important</td><td>ESXi70U1c-%08d</td><td>None</td><td>None</td></tr>", i, i*8+r)
+		}
+		b.WriteString("</table>")
+	}
+	b.WriteString("</body></html>")
+	return []byte(b.String())
+}
+
+var benchSizes = []int{100 << 10, 512 << 10, 1 << 20, 2 << 20, 4 << 20, 8 << 20}
+
+// BenchmarkParseBySize parses bigAdvisory pages from 100 KB to 8 MB. Its
+// ns/MB column should stay flat: a cost that grows with the page size
+// per MB is quadratic somewhere.
+func BenchmarkParseBySize(b *testing.B) {
+	u, _ := url.Parse("https://www.vmware.com/security/advisories/VMSA-2021-0002.html")
+	for _, size := range benchSizes {
+		body := bigAdvisory(size)
+		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if _, err := (Source{}).Parse(scrapers.Page{URL: u, ContentType: "text/html; charset=utf-8", Body: body}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(float64(len(body))/(1<<20)), "ns/MB")
+		})
+	}
+}
+
+// TestParseTimeGrowsLinearly parses a page whose header wraps over 2 MB.
+// Joining the header's lines one at a time took time quadratic in its
+// length (over a minute for this page); read once, they take well under a
+// second, and the limit leaves room for the race detector and a busy
+// machine.
+func TestParseTimeGrowsLinearly(t *testing.T) {
+	wrapped := "<p>Synopsis: wrapped<br>" + strings.Repeat("one more line of a synopsis that never ends<br>", 2<<20/47) + "</p>"
+	page := append([]byte(wrapped), bigAdvisory(64<<10)...)
+	u, _ := url.Parse("https://www.vmware.com/security/advisories/VMSA-2021-0002.html")
+	start := time.Now()
+	if _, err := (Source{}).Parse(scrapers.Page{URL: u, ContentType: "text/html; charset=utf-8", Body: page}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("parsing a %d KB page took %s", len(page)>>10, d)
+	}
+}
