@@ -39,6 +39,9 @@ type Config struct {
 	Parallel int
 	// Timeout bounds one page fetch, retries and backoff included.
 	Timeout time.Duration
+	// ParseTimeout bounds the parsing of one page (default
+	// DefaultParseTimeout): a page that takes longer fails as too slow.
+	ParseTimeout time.Duration
 	// MaxBodyBytes fails a page larger than this instead of truncating it.
 	MaxBodyBytes int64
 	// Retries is how many times a 429, a 5xx or a network error is
@@ -70,6 +73,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 2 * time.Minute
+	}
+	if c.ParseTimeout <= 0 {
+		c.ParseTimeout = DefaultParseTimeout
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 32 << 20

@@ -543,3 +543,43 @@ func TestHarvestBodyLimitCountsDecodedBytes(t *testing.T) {
 		t.Errorf("x-gzip page under the limit: title %q, want it decoded", got)
 	}
 }
+
+// stuckSource parses like echoSource, except that a page whose path is
+// /stuck does not finish until release is closed.
+type stuckSource struct {
+	echoSource
+	release chan struct{}
+}
+
+func (s stuckSource) Parse(p Page) (Parsed, error) {
+	if p.URL.Path == "/stuck" {
+		<-s.release
+	}
+	return s.echoSource.Parse(p)
+}
+
+// TestHarvestParseTimeout: a page whose parsing outlasts the parse limit
+// is a failed page, recorded as too slow, and the harvest goes on with the
+// pages after it.
+func TestHarvestParseTimeout(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/index", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "index\nnext:https://vendor.example/stuck\nnext:https://vendor.example/after")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "page "+r.URL.Path) })
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	src := stuckSource{echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/index"}}, make(chan struct{})}
+	defer close(src.release)
+	cfg := testConfig(srv)
+	cfg.ParseTimeout = 50 * time.Millisecond
+	cfg.Parallel = 1
+	rep, sink := harvest(t, cfg, src)
+	errs := errorURLs(rep)
+	if got := errs["https://vendor.example/stuck"]; !strings.Contains(got, "parse too slow") || !strings.Contains(got, "took longer than 50ms") {
+		t.Errorf("stuck page error = %q, want it recorded as too slow", got)
+	}
+	if got := sink.title("https://vendor.example/after"); got != "page /after" {
+		t.Errorf("the page after the stuck one was not stored (title %q); errors %v", got, rep.Errors)
+	}
+}

@@ -288,7 +288,7 @@ func (r *sourceRun) onResponse(resp *colly.Response) {
 		r.follow(st.Links)
 		return
 	}
-	parsed, err := r.src.Parse(Page{URL: resp.Request.URL, ContentType: f.ContentType, Body: resp.Body})
+	parsed, err := ParseWithin(r.ctx, r.src, Page{URL: resp.Request.URL, ContentType: f.ContentType, Body: resp.Body}, r.h.Fetcher.cfg.ParseTimeout)
 	if err == nil {
 		err = parsed.Validate()
 	}
@@ -418,6 +418,41 @@ func (h *Harvester) logger() *slog.Logger {
 		return h.Logger
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// DefaultParseTimeout is how long parsing one page may take unless
+// configured otherwise: real pages parse in milliseconds, and the parsers'
+// cost per megabyte is flat (BenchmarkParseBySize), so this is reached
+// only by a page built or broken to be slow.
+const DefaultParseTimeout = 30 * time.Second
+
+// ErrParseTooSlow marks a page whose parsing ran past its time limit.
+var ErrParseTooSlow = errors.New("parse too slow")
+
+// ParseWithin parses p with src, giving up after limit or when ctx ends.
+// Parsers are pure functions that cannot be interrupted, so a parse that
+// runs over is abandoned: it finishes in the background and its result is
+// dropped, while the caller goes on with the next page.
+func ParseWithin(ctx context.Context, src Source, p Page, limit time.Duration) (Parsed, error) {
+	type result struct {
+		parsed Parsed
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		parsed, err := src.Parse(p)
+		done <- result{parsed, err}
+	}()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.parsed, r.err
+	case <-timer.C:
+		return Parsed{}, fmt.Errorf("%w: %s took longer than %s", ErrParseTooSlow, p.URL, limit)
+	case <-ctx.Done():
+		return Parsed{}, fmt.Errorf("parse %s: %w", p.URL, ctx.Err())
+	}
 }
 
 // ParseFile parses one saved page with a source's parser, exactly as the

@@ -2,9 +2,10 @@
 //
 // Raw pages are kept next to the records parsed from them so a parser fix can
 // be applied by re-parsing what is already on disk instead of fetching again.
-// The schema lives in numbered, embedded migrations; every write of a page and
-// its records is one transaction, and every write is an idempotent upsert, so
-// a harvest can be interrupted and re-run at any point.
+// The schema lives in numbered, embedded migrations; a page and its records are
+// written atomically (a savepoint in a batch's transaction, batch.go), and every
+// write is an idempotent upsert, so a harvest can be interrupted (losing the
+// open batch) and re-run at any point.
 package store
 
 import (

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"runtime/debug"
@@ -40,11 +41,12 @@ Examples:
 	wait := fs.Duration("wait", 0, "if another harvest holds the database, wait this long for it instead of exiting 2")
 	delay := fs.Duration("delay", time.Second, "pause after each request to one host (live only)")
 	parallel := fs.Int("parallel", 2, "requests in flight at once across hosts")
-	timeout := fs.Duration("timeout", 2*time.Minute, "limit for one page, retries included")
+	timeout := fs.Duration("timeout", 2*time.Minute, "limit for fetching one page, retries included")
+	parseTimeout := fs.Duration("parse-timeout", scrapers.DefaultParseTimeout, "limit for parsing one page; a slower page fails as too slow")
 	maxBody := fs.Int64("max-body", 32<<20, "fail a page larger than this many `bytes`")
 	retries := fs.Int("retries", 3, "retry a 429, a 5xx or a network error this many times")
 	retryWait := fs.Duration("retry-wait", 30*time.Second, "longest wait before a retry, Retry-After included")
-	commitEvery := fs.Int("commit-every", 1000, "commit this many pages per transaction (each page stays atomic; a crash loses at most one batch, fetched again next run)")
+	commitEvery := fs.Int("commit-every", 1000, "commit this many pages per transaction (a kill loses the pages of the open batch, fetched again next run)")
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
 	quiet := fs.Bool("quiet", false, "log only warnings and errors, and show no progress")
 	verbose := fs.Bool("v", false, "log every page")
@@ -58,6 +60,20 @@ Examples:
 	if fs.NArg() > 0 {
 		return fail(fmt.Errorf("unexpected arguments %q", fs.Args()))
 	}
+	if err := errors.Join(
+		inRange("parallel", *parallel, 1, maxParallel),
+		inRange("commit-every", *commitEvery, 1, maxCommitEvery),
+		inRange("retries", *retries, 0, maxRetries),
+		inRange("max-body", *maxBody, 1, maxBodyLimit),
+		positive("timeout", *timeout),
+		positive("parse-timeout", *parseTimeout),
+		notNegative("delay", *delay),
+		notNegative("retry-wait", *retryWait),
+		notNegative("revisit", *revisit),
+		notNegative("wait", *wait),
+	); err != nil {
+		return fail(err)
+	}
 	log, err := newLogger(e.stderr, *logFormat, *quiet, *verbose)
 	if err != nil {
 		return fail(err)
@@ -69,7 +85,7 @@ Examples:
 	}
 	cfg := scrapers.Config{
 		ReplayDir: *replay, RecordDir: *record,
-		Parallel: *parallel, Timeout: *timeout, MaxBodyBytes: *maxBody,
+		Parallel: *parallel, Timeout: *timeout, ParseTimeout: *parseTimeout, MaxBodyBytes: *maxBody,
 		Logger: log,
 	}
 	cfg.Delay, cfg.Retries, cfg.RetryWaitMax = *delay, *retries, *retryWait
@@ -155,6 +171,41 @@ Examples:
 		return exitPartial
 	}
 	return exitOK
+}
+
+// Upper bounds of harvest's numeric flags: beyond them a value is a typo
+// (--parallel 1000000 would open a connection per goroutine) rather than a
+// setting.
+const (
+	maxParallel    = 64
+	maxCommitEvery = 1_000_000
+	maxRetries     = 100
+	maxBodyLimit   = 1 << 30
+)
+
+// inRange says, as a usage error, why a numeric flag's value is out of
+// [lo, hi].
+func inRange[T int | int64](flag string, v, lo, hi T) error {
+	if v < lo || v > hi {
+		return fmt.Errorf("--%s %d is out of range: want %d to %d", flag, v, lo, hi)
+	}
+	return nil
+}
+
+// positive rejects a duration flag that is zero or negative.
+func positive(flag string, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("--%s %s is out of range: want a duration above 0", flag, d)
+	}
+	return nil
+}
+
+// notNegative rejects a negative duration flag (0 has a meaning: none).
+func notNegative(flag string, d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("--%s %s is out of range: want 0 or more", flag, d)
+	}
+	return nil
 }
 
 // runStatus is ok when nothing failed, failed when nothing succeeded, and

@@ -170,7 +170,7 @@ func reparseLoad(ctx context.Context, st *store.Store, src scrapers.Source, j *r
 		j.err = err
 		return
 	}
-	j.parsed, j.err = src.Parse(scrapers.Page{URL: u, ContentType: j.doc.ContentType, Body: j.doc.Body})
+	j.parsed, j.err = scrapers.ParseWithin(ctx, src, scrapers.Page{URL: u, ContentType: j.doc.ContentType, Body: j.doc.Body}, scrapers.DefaultParseTimeout)
 	if j.err == nil {
 		j.err = j.parsed.Validate()
 	}
