@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"database/sql"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,5 +38,141 @@ func TestHarvestRejectsOutOfRangeFlags(t *testing.T) {
 				t.Errorf("a rejected harvest created %v", m)
 			}
 		})
+	}
+}
+
+// harvestFixtures replays the fixtures into a new database in a folder of
+// its own and returns the database's path.
+func harvestFixtures(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "data", "pw.db")
+	if code, _, errs := runCmd(t, "harvest", "--db", db, "--replay", fixtures, "--quiet"); code != exitOK {
+		t.Fatalf("harvest: exit %d: %s", code, errs)
+	}
+	if err := os.Remove(db + ".lock"); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// TestReadCommandsOnReadOnlyFolder runs every read command against a
+// database whose file and folder are read-only. Each must work, write
+// nothing and leave no -wal or -shm file behind (a reader's leftovers made
+// the owner's next harvest fail). Root ignores mode bits, so the checks are
+// on the folder's contents and the file's bytes, which hold for any user.
+func TestReadCommandsOnReadOnlyFolder(t *testing.T) {
+	db := harvestFixtures(t)
+	dir := filepath.Dir(db)
+	if err := os.Chmod(db, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	if os.Getuid() == 0 {
+		t.Log("running as root: mode bits are not enforced; checking that no file is created or changed")
+	}
+	before, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	for _, args := range [][]string{
+		{"query", "--db", db, "SELECT count(*) FROM fixes"},
+		{"search", "--db", db, "xen"},
+		{"export", "--db", db, "--format", "csv", "--out", filepath.Join(out, "export")},
+		{"report", "--db", db, "--out", filepath.Join(out, "report.html")},
+		{"runs", "--db", db},
+		{"status", "--db", db},
+		{"cadence", "--db", db, "--vendor", "xen", "--product", "xen", "--built", "2012-01-01"},
+	} {
+		if code, _, errs := runCmd(t, args...); code != exitOK {
+			t.Errorf("%s: exit %d: %s", args[0], code, errs)
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.Name() != filepath.Base(db) {
+				t.Errorf("%s left %s behind", args[0], e.Name())
+				os.Chmod(dir, 0o755)
+				os.Remove(filepath.Join(dir, e.Name()))
+				os.Chmod(dir, 0o555)
+			}
+		}
+	}
+	after, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Error("a read command changed the database file")
+	}
+}
+
+// TestHarvestRefusesNewerSchema: a database migrated by a newer patchwatch
+// is fatal (exit 2), with both versions named, and is not written.
+func TestHarvestRefusesNewerSchema(t *testing.T) {
+	db := harvestFixtures(t)
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var known int
+	if err := conn.QueryRow(`SELECT max(version) FROM migrations`).Scan(&known); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(`INSERT INTO migrations (version, name, applied_at) VALUES (?, 'newer', '2030-01-01T00:00:00Z')`, known+1); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	countRuns := func() int {
+		var n int
+		if err := conn.QueryRow(`SELECT count(*) FROM runs`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	runs := countRuns()
+	want := fmt.Sprintf("schema version %d, this patchwatch knows versions up to %d", known+1, known)
+	for _, args := range [][]string{
+		{"harvest", "--db", db, "--replay", fixtures, "--quiet"},
+		{"query", "--db", db, "SELECT 1"},
+	} {
+		code, _, errs := runCmd(t, args...)
+		if code != exitFatal || !strings.Contains(errs, want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 2 and %q", args[0], code, errs, want)
+		}
+	}
+	if got := countRuns(); got != runs {
+		t.Errorf("runs went from %v to %v: the newer database was written", runs, got)
+	}
+}
+
+// TestHarvestCorruptDatabaseIsFatal: pages of the database overwritten
+// with garbage make the harvest stop with exit 2, which the README's
+// systemd unit counts as a failure, not exit 1 (a partial success).
+func TestHarvestCorruptDatabaseIsFatal(t *testing.T) {
+	db := harvestFixtures(t)
+	f, err := os.OpenFile(db, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Keep the header and schema (page 1) so the database still opens;
+	// overwrite the middle third.
+	junk := bytes.Repeat([]byte{0xa5}, int(info.Size()/3))
+	if _, err := f.WriteAt(junk, info.Size()/3); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	code, _, errs := runCmd(t, "harvest", "--db", db, "--replay", fixtures, "--quiet")
+	if code != exitFatal || !strings.Contains(errs, "unusable") {
+		t.Errorf("harvest of a corrupted database: exit %d, stderr %q; want exit 2 saying it is unusable", code, errs)
 	}
 }

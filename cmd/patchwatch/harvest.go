@@ -128,13 +128,20 @@ Examples:
 	if err != nil {
 		return fail(err)
 	}
-	h := &scrapers.Harvester{Fetcher: fetcher, Sink: sink{st}, Logger: log, Revisit: *revisit}
+	// A broken database (corrupted pages) fails every page the same way:
+	// the first such error stops the run, and the harvest exits 2.
+	runCtx, stopRun := context.WithCancelCause(ctx)
+	defer stopRun(nil)
+	h := &scrapers.Harvester{Fetcher: fetcher, Sink: sink{st, stopRun}, Logger: log, Revisit: *revisit}
 	if !*quiet {
 		h.Progress = newProgress(e.stderr).update
 	}
-	reports := h.Run(ctx, sources)
+	reports := h.Run(runCtx, sources)
 	if h.Progress != nil {
 		fmt.Fprint(e.stderr, clearLine(e.stderr))
+	}
+	if cause := context.Cause(runCtx); store.Unusable(cause) {
+		return fail(fmt.Errorf("stopped: database %s is unusable: %w", *db, cause))
 	}
 
 	if err := st.Flush(); err != nil {
@@ -305,24 +312,36 @@ func printSummary(ctx context.Context, e *env, st *store.Store, db string, repor
 	fmt.Fprintf(e.stderr, "database %s: %s\n", db, strings.Join(parts, " "))
 }
 
-// sink adapts the store to the harvester.
-type sink struct{ st *store.Store }
+// sink adapts the store to the harvester. An error saying the database
+// itself is broken stops the run through stop.
+type sink struct {
+	st   *store.Store
+	stop context.CancelCauseFunc
+}
+
+func (s sink) check(err error) error {
+	if store.Unusable(err) {
+		s.stop(err)
+	}
+	return err
+}
 
 func (s sink) State(ctx context.Context, u string) (scrapers.PageState, error) {
 	st, err := s.st.PageState(ctx, u)
-	return scrapers.PageState(st), err
+	return scrapers.PageState(st), s.check(err)
 }
 
 func (s sink) Records(ctx context.Context, u string) (int, error) {
-	return s.st.RecordsFrom(ctx, u)
+	n, err := s.st.RecordsFrom(ctx, u)
+	return n, s.check(err)
 }
 
 func (s sink) SavePage(ctx context.Context, f scrapers.Fetched, res normalize.Result) error {
-	return s.st.SavePage(ctx, document(f), res)
+	return s.check(s.st.SavePage(ctx, document(f), res))
 }
 
 func (s sink) SaveUnparsed(ctx context.Context, f scrapers.Fetched) error {
-	return s.st.SaveDocument(ctx, document(f))
+	return s.check(s.st.SaveDocument(ctx, document(f)))
 }
 
 func document(f scrapers.Fetched) store.Document {
