@@ -2,12 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/patchwatch/patchwatch/store"
 )
 
 // TestHarvestRejectsOutOfRangeFlags: a value no operator means is a usage
@@ -174,5 +179,63 @@ func TestHarvestCorruptDatabaseIsFatal(t *testing.T) {
 	code, _, errs := runCmd(t, "harvest", "--db", db, "--replay", fixtures, "--quiet")
 	if code != exitFatal || !strings.Contains(errs, "unusable") {
 		t.Errorf("harvest of a corrupted database: exit %d, stderr %q; want exit 2 saying it is unusable", code, errs)
+	}
+}
+
+// signalWriter collects what is written to it and closes seen the first
+// time the text so far contains want.
+type signalWriter struct {
+	mu   sync.Mutex
+	buf  strings.Builder
+	want string
+	seen chan struct{}
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	had := strings.Contains(w.buf.String(), w.want)
+	w.buf.Write(p)
+	if !had && strings.Contains(w.buf.String(), w.want) {
+		close(w.seen)
+	}
+	return len(p), nil
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// TestHarvestWaitsForTheLock: with --wait, a harvest that finds another
+// process writing says so and waits; when the holder lets go it runs to
+// completion (exit 0), as the README's systemd unit relies on.
+func TestHarvestWaitsForTheLock(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "pw.db")
+	holder, err := store.AcquireLock(context.Background(), db, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &signalWriter{want: "waiting up to 10m0s", seen: make(chan struct{})}
+	e := &env{stdout: io.Discard, stderr: stderr, getenv: func(string) string { return "" }}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(context.Background(), e, []string{"harvest", "--db", db, "--replay", fixtures, "--quiet", "--source", "xen", "--wait", "10m"})
+	}()
+	select {
+	case <-stderr.seen:
+	case code := <-done:
+		holder.Release()
+		t.Fatalf("harvest did not wait for the lock: exit %d: %s", code, stderr.String())
+	}
+	if err := holder.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-done; code != exitOK {
+		t.Fatalf("harvest after the lock was released: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "another patchwatch process is writing") {
+		t.Errorf("the waiting message does not say why: %q", stderr.String())
 	}
 }

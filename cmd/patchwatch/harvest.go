@@ -109,7 +109,7 @@ Examples:
 	if err != nil {
 		return fail(err)
 	}
-	st, closeStore, err := openWriter(ctx, *db, *wait, *commitEvery)
+	st, closeStore, err := openWriter(ctx, e, *db, *wait, *commitEvery)
 	if err != nil {
 		return fail(err)
 	}
@@ -236,11 +236,16 @@ func sourceRun(r scrapers.Report) store.SourceRun {
 	}
 }
 
-// openWriter takes the database's writer lock (waiting up to wait) and opens
-// the store with pages committed commitEvery at a time; closing it commits
-// what is pending and gives the lock back.
-func openWriter(ctx context.Context, db string, wait time.Duration, commitEvery int) (*store.Store, func(), error) {
-	lock, err := store.AcquireLock(ctx, db, wait)
+// openWriter takes the database's writer lock (waiting up to wait, and
+// saying so on stderr) and opens the store with pages committed
+// commitEvery at a time; closing it commits what is pending and gives the
+// lock back.
+func openWriter(ctx context.Context, e *env, db string, wait time.Duration, commitEvery int) (*store.Store, func(), error) {
+	lock, err := store.AcquireLock(ctx, db, 0)
+	if errors.Is(err, store.ErrLocked) && wait > 0 {
+		fmt.Fprintf(e.stderr, "patchwatch: %v; waiting up to %s\n", err, wait)
+		lock, err = store.AcquireLock(ctx, db, wait)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

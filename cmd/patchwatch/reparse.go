@@ -39,7 +39,7 @@ page that no longer parses keeps its earlier records and is reported. Exit
 	if err != nil {
 		return fail(err)
 	}
-	st, closeStore, err := openWriter(ctx, *db, *wait, 1000)
+	st, closeStore, err := openWriter(ctx, e, *db, *wait, 1000)
 	if err != nil {
 		return fail(err)
 	}
