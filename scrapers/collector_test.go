@@ -583,3 +583,49 @@ func TestHarvestParseTimeout(t *testing.T) {
 		t.Errorf("the page after the stuck one was not stored (title %q); errors %v", got, rep.Errors)
 	}
 }
+
+// TestHarvestHonoursRetryAfter measures, at the server, the pause between
+// a 429 carrying "Retry-After: 1" and the retry: it must be at least the
+// second asked for. A Retry-After longer than RetryWaitMax is cut to it,
+// so a hostile server cannot stall the harvest for an hour.
+func TestHarvestHonoursRetryAfter(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string][]time.Time{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path] = append(seen[r.URL.Path], time.Now())
+		n := len(seen[r.URL.Path])
+		mu.Unlock()
+		if n == 1 {
+			w.Header().Set("Retry-After", strings.TrimPrefix(r.URL.Path, "/after-"))
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+		fmt.Fprint(w, "ok "+r.URL.Path)
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	for _, c := range []struct {
+		retryAfter     string
+		waitMax        time.Duration
+		atLeast, below time.Duration
+	}{
+		{"1", 10 * time.Second, time.Second, 10 * time.Second},
+		{"3600", 50 * time.Millisecond, 50 * time.Millisecond, time.Minute},
+	} {
+		cfg := testConfig(srv)
+		cfg.RetryWaitMax = c.waitMax
+		u := "https://vendor.example/after-" + c.retryAfter
+		rep, sink := harvest(t, cfg, echoSource{domains: []string{"vendor.example"}, seeds: []string{u}})
+		if got := sink.title(u); got != "ok /after-"+c.retryAfter {
+			t.Fatalf("Retry-After %s: page not stored after the retry (title %q); errors %v", c.retryAfter, got, rep.Errors)
+		}
+		mu.Lock()
+		times := seen["/after-"+c.retryAfter]
+		mu.Unlock()
+		if gap := times[1].Sub(times[0]); gap < c.atLeast || gap >= c.below {
+			t.Errorf("Retry-After %s with RetryWaitMax %s: retried after %s, want at least %s and under %s", c.retryAfter, c.waitMax, gap, c.atLeast, c.below)
+		}
+	}
+}
