@@ -629,3 +629,58 @@ func TestHarvestHonoursRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestHarvestFollowsOnlyPlainHTTPLinks: links on the source's own host with
+// another scheme, or with credentials, are refused and recorded (the
+// password masked), never requested, even through a mirror, and no
+// Authorization header is ever sent.
+func TestHarvestFollowsOnlyPlainHTTPLinks(t *testing.T) {
+	var mu sync.Mutex
+	var paths, auths []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		if a := r.Header.Get("Authorization"); a != "" {
+			auths = append(auths, a)
+		}
+		mu.Unlock()
+		if r.URL.Path == "/index" {
+			fmt.Fprint(w, "index\nnext:ftp://vendor.example/ftp\nnext:gopher://vendor.example/gopher\nnext:file://vendor.example/etc/passwd\nnext:https://user:s3cret@vendor.example/secret\nnext:https://vendor.example/plain")
+			return
+		}
+		fmt.Fprint(w, "page "+r.URL.Path)
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	mirror, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(srv)
+	cfg.Mirrors = map[string]*url.URL{"vendor.example": mirror}
+	rep, sink := harvest(t, cfg, echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/index"}})
+
+	if got := sink.title("https://vendor.example/plain"); got != "page /plain" {
+		t.Errorf("plain link not followed: title %q; errors %v", got, rep.Errors)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff([]string{"/index", "/plain"}, paths, cmpopts.IgnoreSliceElements(func(p string) bool { return p == "/robots.txt" })); diff != "" {
+		t.Errorf("paths requested (-want +got):\n%s", diff)
+	}
+	if len(auths) != 0 {
+		t.Errorf("credentials sent: %q", auths)
+	}
+	errs := errorURLs(rep)
+	for _, u := range []string{"ftp://vendor.example/ftp", "gopher://vendor.example/gopher", "file://vendor.example/etc/passwd", "https://user:xxxxx@vendor.example/secret"} {
+		if !strings.Contains(errs[u], "refusing to follow") {
+			t.Errorf("%s: error %q, want it refused", u, errs[u])
+		}
+	}
+	for _, e := range rep.Errors {
+		if strings.Contains(e.Error(), "s3cret") {
+			t.Errorf("the ledger would show the password: %v", e)
+		}
+	}
+}

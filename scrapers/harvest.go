@@ -361,6 +361,10 @@ func (r *sourceRun) follow(links []string) {
 // Refusals that happen before any request (robots.txt, a foreign domain)
 // are page failures too.
 func (r *sourceRun) visit(u string) {
+	if safe, err := followable(u); err != nil {
+		r.fail(safe, 0, err)
+		return
+	}
 	st, err := r.h.Sink.State(r.ctx, u)
 	if err != nil {
 		r.fail(u, 0, err)
@@ -386,6 +390,26 @@ func (r *sourceRun) visit(u string) {
 	default:
 		r.fail(u, 0, err)
 	}
+}
+
+// followable refuses a link the harvest must not request: a scheme other
+// than http and https (ftp:, file:, gopher: on a source's host would reach
+// whatever --mirror points at), or a user name or password in the URL,
+// which the HTTP client would send as credentials. It returns the URL as it
+// may be logged, with any password masked.
+func followable(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw, fmt.Errorf("bad link: %w", err)
+	}
+	safe := u.Redacted()
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return safe, fmt.Errorf("refusing to follow a %s: link: only http and https are fetched", u.Scheme)
+	case u.User != nil:
+		return safe, errors.New("refusing to follow a link carrying credentials (user:password@)")
+	}
+	return safe, nil
 }
 
 func (r *sourceRun) count(f func(*Report)) {

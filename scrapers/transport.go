@@ -394,6 +394,7 @@ func (t mirrorTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.next.RoundTrip(req)
 	}
 	out := req.Clone(req.Context())
+	out.URL.User = nil // a link's credentials are never sent, least of all to a mirror
 	out.URL.Scheme = m.Scheme
 	out.URL.Host = m.Host
 	out.URL.Path = strings.TrimSuffix(m.Path, "/") + req.URL.Path
