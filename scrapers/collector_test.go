@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -682,5 +683,30 @@ func TestHarvestFollowsOnlyPlainHTTPLinks(t *testing.T) {
 		if strings.Contains(e.Error(), "s3cret") {
 			t.Errorf("the ledger would show the password: %v", e)
 		}
+	}
+}
+
+// TestHarvestDropsNULFromRecords: a NUL byte in a page's text reaches no
+// stored record, however deep the field.
+func TestHarvestDropsNULFromRecords(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/nul", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprint(w, "Xen\x00 security\x00 advisory")
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	_, sink := harvest(t, testConfig(srv), echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/nul"}})
+	if got := sink.title("https://vendor.example/nul"); got != "Xen security advisory" {
+		t.Errorf("title stored as %q, want the NULs dropped", got)
+	}
+
+	p := Parsed{Result: normalize.Result{
+		Advisories: []normalize.Advisory{{ID: "A\x00", Sections: []normalize.Section{{Title: "1.\x00", Text: "t\x00ext"}}}},
+		Fixes:      []normalize.Fix{{Remedies: []normalize.Remedy{{Product: "E\x00SXi"}}, CVEs: []string{"CVE-2024-0001\x00"}}},
+	}, Follow: []string{"https://vendor.example/\x00"}}
+	scrubNUL(&p)
+	if b, _ := json.Marshal(p); strings.Contains(string(b), `\u0000`) {
+		t.Errorf("scrubNUL left a NUL: %s", b)
 	}
 }

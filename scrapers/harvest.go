@@ -465,6 +465,7 @@ func ParseWithin(ctx context.Context, src Source, p Page, limit time.Duration) (
 	done := make(chan result, 1)
 	go func() {
 		parsed, err := src.Parse(p)
+		scrubNUL(&parsed)
 		done <- result{parsed, err}
 	}()
 	timer := time.NewTimer(limit)
@@ -497,6 +498,7 @@ func ParseFile(src Source, rawURL string, body []byte) (Parsed, error) {
 	if err != nil {
 		return Parsed{}, err
 	}
+	scrubNUL(&p)
 	if err := p.Validate(); err != nil {
 		return Parsed{}, fmt.Errorf("%s: %w", rawURL, err)
 	}
