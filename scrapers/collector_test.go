@@ -710,3 +710,29 @@ func TestHarvestDropsNULFromRecords(t *testing.T) {
 		t.Errorf("scrubNUL left a NUL: %s", b)
 	}
 }
+
+// TestRecordThenReplayGzip: a gzipped page is recorded decoded, and
+// replays as it was harvested live, not decoded a second time.
+func TestRecordThenReplayGzip(t *testing.T) {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte("feed contents"))
+	zw.Close()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/feed.xml.gz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-gzip")
+		w.Write(b.Bytes())
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	cfg := testConfig(srv)
+	cfg.RecordDir = t.TempDir()
+	src := echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/feed.xml.gz"}}
+	_, live := harvest(t, cfg, src)
+	_, replayed := harvest(t, Config{ReplayDir: cfg.RecordDir}, src)
+	for name, sink := range map[string]*memSink{"live": live, "replay": replayed} {
+		if got := sink.title("https://vendor.example/feed.xml.gz"); got != "feed contents" {
+			t.Errorf("%s: title %q, want the decoded feed", name, got)
+		}
+	}
+}

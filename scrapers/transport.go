@@ -147,6 +147,10 @@ func response(req *http.Request, status int, contentType string, body []byte) *h
 		Body:          io.NopCloser(bytes.NewReader(body)),
 		ContentLength: int64(len(body)),
 		Request:       req,
+		// Recorded bodies were written decoded (recordTransport sits
+		// above gunzipTransport): a recorded ".gz" page is not
+		// decoded twice.
+		Uncompressed: true,
 	}
 }
 
