@@ -523,6 +523,12 @@ func TestHarvestBodyLimitCountsDecodedBytes(t *testing.T) {
 	mux.HandleFunc("/application-x-gzip", serve("", "application/x-gzip", bomb))
 	mux.HandleFunc("/gzip", serve("gzip", "text/plain", bomb))
 	mux.HandleFunc("/small", serve("x-gzip", "text/plain", small))
+	var notGzip atomic.Int32
+	mux.HandleFunc("/not-gzip", func(w http.ResponseWriter, r *http.Request) {
+		notGzip.Add(1)
+		serve("x-gzip", "text/plain", []byte("plain text"))(w, r)
+	})
+	mux.HandleFunc("/layers", serve("gzip, gzip, gzip", "text/plain", gz(string(gz(string(small))))))
 	srv := httptest.NewTLSServer(mux)
 	defer srv.Close()
 
@@ -530,8 +536,15 @@ func TestHarvestBodyLimitCountsDecodedBytes(t *testing.T) {
 	cfg.MaxBodyBytes = 64 << 10
 	big := []string{"https://vendor.example/x-gzip", "https://vendor.example/gzip-identity",
 		"https://vendor.example/application-x-gzip", "https://vendor.example/gzip"}
-	rep, sink := harvest(t, cfg, echoSource{domains: []string{"vendor.example"}, seeds: append(big, "https://vendor.example/small")})
+	rep, sink := harvest(t, cfg, echoSource{domains: []string{"vendor.example"}, seeds: append(big,
+		"https://vendor.example/small", "https://vendor.example/not-gzip", "https://vendor.example/layers")})
 	errs := errorURLs(rep)
+	if got := errs["https://vendor.example/not-gzip"]; !strings.Contains(got, "bad content encoding") || notGzip.Load() != 1 {
+		t.Errorf("a body that is not gzip: error %q after %d requests, want a bad encoding and no retry", got, notGzip.Load())
+	}
+	if got := errs["https://vendor.example/layers"]; !strings.Contains(got, "3 gzip layers") {
+		t.Errorf("three stacked gzip layers: error %q, want them refused", got)
+	}
 	for _, u := range big {
 		if !strings.Contains(errs[u], "exceeds size limit") {
 			t.Errorf("%s: want a size-limit error, got %q", u, errs[u])

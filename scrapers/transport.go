@@ -25,9 +25,17 @@ var ErrNotRecorded = errors.New("not recorded")
 // limit. The page fails loudly instead of being silently truncated.
 var ErrBodyTooLarge = errors.New("response body exceeds size limit")
 
+// errBadEncoding is a body that does not decode as its Content-Encoding
+// says: asking again would give the same bytes.
+var errBadEncoding = errors.New("bad content encoding")
+
+// maxGzipLayers is how many gzip encodings one body may stack ("gzip,
+// gzip"); real servers send one.
+const maxGzipLayers = 2
+
 // permanent marks transport errors that no retry can fix.
 func permanent(err error) bool {
-	return errors.Is(err, ErrNotRecorded) || errors.Is(err, ErrBodyTooLarge)
+	return errors.Is(err, ErrNotRecorded) || errors.Is(err, ErrBodyTooLarge) || errors.Is(err, errBadEncoding)
 }
 
 // RecordedPath maps a URL to its file in a directory laid out like
@@ -280,12 +288,16 @@ func (t gunzipTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	body := resp.Body
+	if layers > maxGzipLayers {
+		body.Close()
+		return nil, fmt.Errorf("%w: %s has %d gzip layers, at most %d are decoded", errBadEncoding, req.URL, layers, maxGzipLayers)
+	}
 	var r io.Reader = body
 	for range layers {
 		zr, err := gzip.NewReader(r)
 		if err != nil {
 			body.Close()
-			return nil, fmt.Errorf("decode gzip body of %s: %w", req.URL, err)
+			return nil, fmt.Errorf("%w: decode gzip body of %s: %v", errBadEncoding, req.URL, err)
 		}
 		r = zr
 	}
