@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/patchwatch/patchwatch/store"
@@ -237,5 +241,75 @@ func TestHarvestWaitsForTheLock(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "another patchwatch process is writing") {
 		t.Errorf("the waiting message does not say why: %q", stderr.String())
+	}
+}
+
+// TestReadCommandsAsUnprivilegedUser runs query as a real user who may read
+// the database but not write its folder: the user "nobody", started from
+// root. Root ignores mode bits, so this is the case the in-process test
+// above cannot show when the suite runs as root; it is skipped when the
+// suite does not run as root (the in-process test then holds the bits) or
+// when there is no such user.
+func TestReadCommandsAsUnprivilegedUser(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("not running as root: TestReadCommandsOnReadOnlyFolder already runs under enforced mode bits")
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skipf("no unprivileged user to run as: %v", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	db := harvestFixtures(t)
+	// nobody must reach the binary and the database, and no more.
+	base, err := os.MkdirTemp("", "pw-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	bin := filepath.Join(base, "patchwatch.test")
+	exe, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, exe, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(base, "data")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	body, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roDB := filepath.Join(dir, "pw.db")
+	if err := os.WriteFile(roDB, body, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{dir, base} {
+		if err := os.Chmod(d, 0o555); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { os.Chmod(base, 0o755); os.Chmod(dir, 0o755) })
+
+	cmd := exec.Command(bin, "query", "--db", roDB, "SELECT count(*) AS n FROM fixes")
+	cmd.Env = []string{"PATCHWATCH_AS_MAIN=1", "HOME=/"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("query as nobody on a read-only folder: %v: %s", err, stderr.String())
+	}
+	if f := strings.Fields(stdout.String()); len(f) != 2 || f[1] == "0" {
+		t.Errorf("query printed %q, want a header and a count of fixes", stdout.String())
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Errorf("the folder holds %d entries after the query, want only the database", len(entries))
 	}
 }
