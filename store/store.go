@@ -2,9 +2,10 @@
 //
 // Raw pages are kept next to the records parsed from them so a parser fix can
 // be applied by re-parsing what is already on disk instead of fetching again.
-// The schema lives in numbered, embedded migrations; every write of a page and
-// its records is one transaction, and every write is an idempotent upsert, so
-// a harvest can be interrupted and re-run at any point.
+// The schema lives in numbered, embedded migrations; a page and its records are
+// written atomically (a savepoint in a batch's transaction, batch.go), and every
+// write is an idempotent upsert, so a harvest can be interrupted (losing the
+// open batch) and re-run at any point.
 package store
 
 import (
@@ -79,10 +80,6 @@ type Store struct {
 // wal_autocheckpoint is raised to a backstop: the checkpointer
 // (checkpoint.go) normally checkpoints long before the writer would.
 const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(16384)&_pragma=foreign_keys(1)&_txlock=immediate"
-
-// readerPragmas apply to every connection opened by OpenReadOnly; query_only
-// makes any write statement fail even if the file itself is writable.
-const readerPragmas = "mode=ro&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=query_only(1)"
 
 // dsn builds a SQLite URI for path. A "file:" URI lets SQLite see its own
 // parameters (mode=ro) and keeps odd characters in the path from being
@@ -214,32 +211,6 @@ func (s *Store) now() string { return formatTime(s.Now()) }
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
-// OpenReadOnly opens an existing database for analysts' queries. The file is
-// opened with mode=ro and every connection has query_only set, so any write
-// statement fails instead of altering harvested data. A missing file is an
-// error rather than a new empty database.
-func OpenReadOnly(path string) (*sql.DB, error) {
-	if path == "" {
-		return nil, errors.New("open database read-only: empty path")
-	}
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
-	}
-	name, err := dsn(path, readerPragmas)
-	if err != nil {
-		return nil, err
-	}
-	db, err := sql.Open("sqlite", name)
-	if err != nil {
-		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
-	}
-	if err := db.Ping(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
-	}
-	return db, nil
-}
-
 // migration is one numbered schema change from migrations/NNNN_name.sql.
 type migration struct {
 	version int
@@ -297,6 +268,9 @@ func (s *Store) migrateTo(ctx context.Context, last int) (err error) {
 	}
 	ms, err := migrations()
 	if err != nil {
+		return err
+	}
+	if err := checkSchemaVersion(ctx, s.db, ms); err != nil {
 		return err
 	}
 	conn, err := s.db.Conn(ctx)
