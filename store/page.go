@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/patchwatch/patchwatch/normalize"
@@ -32,6 +33,15 @@ type Document struct {
 	Links []string
 	// ParseError is why the page did not parse, empty when it did.
 	ParseError string
+	// CapturedAt is set for a page read from the Internet Archive: the
+	// capture time, which is then also the page's fetch time. ArchiveURL
+	// is the capture's address and ArchiveDigest the archive's digest of
+	// its body, recorded so the capture is never fetched again. A capture
+	// never overwrites records that a later fetch or capture stored (see
+	// SavePage).
+	CapturedAt    time.Time
+	ArchiveURL    string
+	ArchiveDigest string
 	// ID and RecordsDigest are set by Store.Document: the stored fetch's
 	// row and the RecordsDigest of the records last written from it ("" if
 	// none were).
@@ -82,6 +92,12 @@ func (s *Store) SaveDocument(ctx context.Context, doc Document) error {
 // parsed from: after the upsert, fixes stored from this URL that the page no
 // longer yields are deleted, so re-parsing a page replaces its fixes.
 //
+// A page read from the Internet Archive (doc.CapturedAt set) is as old as
+// its capture: a record whose stored copy came from a later fetch or
+// capture of its page keeps that copy whole, and the capture's fixes drop
+// nothing a later copy of the same page stored. A live page is always the
+// latest, so it wins over any capture.
+//
 // res is validated first; an invalid result is an error and nothing is
 // written, not even the document.
 func (s *Store) SavePage(ctx context.Context, doc Document, res normalize.Result) error {
@@ -102,6 +118,9 @@ func (s *Store) SavePage(ctx context.Context, doc Document, res normalize.Result
 	err = s.writePage(ctx, doc.URL, func(p *pageTx) error {
 		if err := p.putDocument(row); err != nil {
 			return err
+		}
+		if !doc.CapturedAt.IsZero() {
+			p.asOf = formatTime(doc.CapturedAt)
 		}
 		return p.putRecords(res)
 	})
@@ -147,6 +166,12 @@ func (s *Store) SaveReparsed(ctx context.Context, doc Document, res normalize.Re
 
 // putRecords writes a page's advisories, patches and fixes.
 func (p *pageTx) putRecords(res normalize.Result) error {
+	if p.asOf != "" {
+		var err error
+		if res, err = p.olderDropped(res); err != nil {
+			return err
+		}
+	}
 	for _, a := range res.Advisories {
 		if err := p.putAdvisory(a); err != nil {
 			return fmt.Errorf("advisory %s: %w", a.ID, err)
@@ -173,6 +198,9 @@ type documentRow struct {
 
 func (s *Store) documentRow(doc Document) (documentRow, error) {
 	at := doc.FetchedAt
+	if !doc.CapturedAt.IsZero() {
+		at = doc.CapturedAt
+	}
 	if at.IsZero() {
 		at = s.Now()
 	}
@@ -195,11 +223,20 @@ func (s *Store) documentRow(doc Document) (documentRow, error) {
 // already stored, widens its fetch-time range and refreshes what the latest
 // fetch said (validators, links, parse error).
 func (p *pageTx) putDocument(doc documentRow) error {
+	var captured any
+	if !doc.CapturedAt.IsZero() {
+		captured = formatTime(doc.CapturedAt)
+	}
 	_, err := p.exec(sqlPutDocument,
 		doc.URL, doc.Source, doc.fetched, doc.Status, doc.ContentType, doc.sha256, doc.packed,
-		doc.ETag, doc.LastModified, doc.links, doc.ParseError, doc.digest, doc.records)
+		doc.ETag, doc.LastModified, doc.links, doc.ParseError, doc.digest, doc.records, captured, doc.ArchiveURL)
 	if err != nil {
 		return fmt.Errorf("store document: %w", err)
+	}
+	if doc.ArchiveDigest != "" {
+		if _, err := p.exec(sqlPutCapture, doc.URL, doc.ArchiveDigest, captured, doc.ArchiveURL, doc.sha256, doc.ParseError); err != nil {
+			return fmt.Errorf("store capture: %w", err)
+		}
 	}
 	return nil
 }
@@ -208,8 +245,8 @@ func (p *pageTx) putDocument(doc documentRow) error {
 const (
 	sqlPutDocument = `
 INSERT INTO documents (url, source, first_fetched_at, last_fetched_at, status, content_type, sha256, body,
-	etag, last_modified, links, parse_error, records_digest, records, body_encoding)
-VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'gzip')
+	etag, last_modified, links, parse_error, records_digest, records, body_encoding, captured_at, archive_url)
+VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'gzip', ?14, ?15)
 ON CONFLICT (url, sha256) DO UPDATE SET
 	first_fetched_at = min(documents.first_fetched_at, excluded.first_fetched_at),
 	last_fetched_at  = max(documents.last_fetched_at, excluded.last_fetched_at),
@@ -218,7 +255,23 @@ ON CONFLICT (url, sha256) DO UPDATE SET
 	links            = excluded.links,
 	parse_error      = excluded.parse_error,
 	records_digest   = iif(excluded.parse_error = '', excluded.records_digest, documents.records_digest),
-	records          = iif(excluded.parse_error = '', excluded.records, documents.records)`
+	records          = iif(excluded.parse_error = '', excluded.records, documents.records),
+	archive_url      = CASE WHEN documents.captured_at IS NULL OR excluded.captured_at < documents.captured_at
+		THEN iif(excluded.archive_url <> '', excluded.archive_url, documents.archive_url) ELSE documents.archive_url END,
+	captured_at      = CASE WHEN documents.captured_at IS NULL OR excluded.captured_at < documents.captured_at
+		THEN coalesce(excluded.captured_at, documents.captured_at) ELSE documents.captured_at END`
+	// The earliest time a capture of this body was taken is its provenance.
+	sqlPutCapture = `
+INSERT INTO archive_captures (url, digest, captured_at, archive_url, sha256, parse_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (url, digest) DO UPDATE SET parse_error = excluded.parse_error`
+	// Whether a record's stored copy came from a parsed fetch or capture
+	// of its page later than ?3 (the {table} is advisories or patches or
+	// fixes).
+	sqlNewerRecord = `
+SELECT EXISTS (SELECT 1 FROM {table} r JOIN documents d ON d.url = r.document_url
+	WHERE r.vendor = ?1 AND r.id = ?2 AND d.parse_error = '' AND d.last_fetched_at > ?3)`
+	// Whether the page ?1 has a parsed copy later than ?2.
+	sqlNewerPage        = `SELECT EXISTS (SELECT 1 FROM documents WHERE url = ?1 AND parse_error = '' AND last_fetched_at > ?2)`
 	sqlReparsedDocument = `UPDATE documents SET links = ?2, parse_error = '', records_digest = ?3, records = ?4 WHERE id = ?1`
 	sqlPutAdvisory      = `
 INSERT INTO advisories (id, vendor, status, title, severity, published, updated, version, url, affected, sections, document_url)
@@ -295,7 +348,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // pageStatements lists them for Open to prepare.
-var pageStatements = []string{sqlPutDocument, sqlReparsedDocument, sqlPutAdvisory, sqlAddAdvisoryCVE, sqlPutPatch, sqlStoredFixes, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVE, sqlDropFixPatches, sqlAddFixPatch, sqlClearFixRemedies, sqlAddFixRemedy}
+var pageStatements = []string{sqlPutCapture, sqlNewerPage, newerRecord("advisories"), newerRecord("patches"), newerRecord("fixes"), sqlPutDocument, sqlReparsedDocument, sqlPutAdvisory, sqlAddAdvisoryCVE, sqlPutPatch, sqlStoredFixes, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVE, sqlDropFixPatches, sqlAddFixPatch, sqlClearFixRemedies, sqlAddFixRemedy}
 
 // pageTx is one page's write transaction. Its statements go through the
 // store's prepared-statement cache: the same dozen statements run for every
@@ -308,6 +361,9 @@ type pageTx struct {
 	bound   boundStmts // statements bound to tx
 	url     string
 	changes *changes // the records the transaction wrote, for updateDerived
+	// asOf is the capture time of a page read from the archive ("" for a
+	// live page): records stored from later copies are left alone.
+	asOf string
 }
 
 func (p *pageTx) exec(query string, args ...any) (sql.Result, error) {
@@ -418,6 +474,13 @@ func (p *pageTx) putFixes(fixes []normalize.Fix) error {
 			return fmt.Errorf("fix %s: %w", f.ID, err)
 		}
 	}
+	if stale && p.asOf != "" {
+		// An older capture's fix list says nothing about a later copy's.
+		if stale, err = p.newer(sqlNewerPage, p.url, p.asOf); err != nil {
+			return err
+		}
+		stale = !stale
+	}
 	if stale {
 		// fix_cves and fix_patches of the dropped fixes go with them (ON DELETE CASCADE).
 		if _, err := p.exec(sqlDropStaleFixes, p.url, incoming); err != nil {
@@ -519,4 +582,57 @@ func (p *pageTx) putFix(f normalize.Fix, existed bool) error {
 		}
 	}
 	return nil
+}
+
+// newerRecord is sqlNewerRecord for one table.
+func newerRecord(table string) string {
+	return strings.Replace(sqlNewerRecord, "{table}", table, 1)
+}
+
+// newer runs one of the EXISTS queries above.
+func (p *pageTx) newer(query string, args ...any) (bool, error) {
+	var yes bool
+	if err := p.bound.get(p.ctx, p.tx, query, p.s.stmts[query]).QueryRowContext(p.ctx, args...).Scan(&yes); err != nil {
+		return false, fmt.Errorf("compare with later copies: %w", err)
+	}
+	return yes, nil
+}
+
+// olderDropped removes from a capture's records those whose stored copy
+// came from a later fetch or capture: an older capture never overwrites
+// newer data.
+func (p *pageTx) olderDropped(res normalize.Result) (normalize.Result, error) {
+	keep := func(table, vendor, id string) (bool, error) {
+		newer, err := p.newer(newerRecord(table), vendor, id, p.asOf)
+		return !newer, err
+	}
+	out := normalize.Result{}
+	for _, a := range res.Advisories {
+		ok, err := keep("advisories", a.Vendor, a.ID)
+		if err != nil {
+			return res, fmt.Errorf("advisory %s: %w", a.ID, err)
+		}
+		if ok {
+			out.Advisories = append(out.Advisories, a)
+		}
+	}
+	for _, pt := range res.Patches {
+		ok, err := keep("patches", pt.Vendor, pt.ID)
+		if err != nil {
+			return res, fmt.Errorf("patch %s: %w", pt.ID, err)
+		}
+		if ok {
+			out.Patches = append(out.Patches, pt)
+		}
+	}
+	for _, f := range res.Fixes {
+		ok, err := keep("fixes", f.Vendor, f.ID)
+		if err != nil {
+			return res, fmt.Errorf("fix %s: %w", f.ID, err)
+		}
+		if ok {
+			out.Fixes = append(out.Fixes, f)
+		}
+	}
+	return out, nil
 }
