@@ -57,7 +57,9 @@ type Archived struct {
 // original URL, which captures are held, and how far each CDX listing has
 // been read.
 type HistorySink interface {
-	HaveCapture(ctx context.Context, url, digest string) (bool, error)
+	// HaveCapture says whether the capture is stored, and the links
+	// stored with it.
+	HaveCapture(ctx context.Context, url, digest string) (bool, []string, error)
 	SaveCapture(ctx context.Context, a Archived, res normalize.Result) error
 	SaveUnparsedCapture(ctx context.Context, a Archived) error
 	// ListingProgress returns where the listing query stopped: the
@@ -87,7 +89,8 @@ type HistoryReport struct {
 type HistoryHarvester struct {
 	Archive *Archive
 	Sink    HistorySink
-	// From and To bound the capture times (zero: unbounded).
+	// From and To are the first and last day of the captures read (zero:
+	// unbounded).
 	From, To time.Time
 	// ParseTimeout bounds parsing one capture (default DefaultParseTimeout).
 	ParseTimeout time.Duration
@@ -202,13 +205,14 @@ func (r *historyRun) page(ctx context.Context, u string) {
 
 // capture fetches, parses and stores one capture of u, unless it is held.
 func (r *historyRun) capture(ctx context.Context, u string, c Capture) {
-	held, err := r.h.Sink.HaveCapture(ctx, u, c.Digest)
+	held, links, err := r.h.Sink.HaveCapture(ctx, u, c.Digest)
 	if err != nil {
 		r.fail(u, 0, err)
 		return
 	}
 	if held {
 		r.rep.Held++
+		r.follow(links)
 		return
 	}
 	got, resp, err := r.h.Archive.Fetch(ctx, c, &r.rep.Requests)
@@ -232,9 +236,7 @@ func (r *historyRun) capture(ctx context.Context, u string, c Capture) {
 	if err == nil {
 		err = parsed.Validate()
 	}
-	if err == nil {
-		err = captureProblem(resp.contentType, resp.body, parsed)
-	}
+	err = captureProblem(resp.contentType, resp.body, parsed, err)
 	if err != nil {
 		a.ParseError = err.Error()
 		if serr := r.h.Sink.SaveUnparsedCapture(ctx, a); serr != nil {
@@ -268,17 +270,21 @@ var (
 
 var notFoundRE = regexp.MustCompile(`(?i)<title>[^<]*(not found|404|no longer available|does not exist)[^<]*</title>|<h1[^>]*>[^<]*(not found|404|no longer available|does not exist)[^<]*</h1>`)
 
-// captureProblem says why a capture that parsed must not be believed: it
-// yields nothing and says "not found", or it is HTML cut off before its
-// end. A capture with records is kept whatever its title says.
-func captureProblem(contentType string, body []byte, p Parsed) error {
-	html := strings.Contains(contentType, "html") || bytes.Contains(bytes.ToLower(body[:min(len(body), 512)]), []byte("<html"))
-	if html && !bytes.Contains(bytes.ToLower(body), []byte("</html>")) {
-		return ErrTruncated
-	}
+// captureProblem says why a capture must not be believed, given what its
+// parse gave (records, or parseErr): it is HTML cut off before its end, or
+// it yields no records and says "not found" (whether or not its parser
+// choked on it), or it yields nothing at all. A capture with records and a
+// whole body is kept whatever its title says.
+func captureProblem(contentType string, body []byte, p Parsed, parseErr error) error {
+	lower := bytes.ToLower(body)
+	html := strings.Contains(contentType, "html") || bytes.Contains(lower[:min(len(lower), 512)], []byte("<html"))
 	switch {
-	case p.Empty() && notFoundRE.Match(body):
+	case html && !bytes.Contains(lower, []byte("</html>")):
+		return ErrTruncated
+	case (parseErr != nil || p.Empty()) && notFoundRE.Match(body):
 		return ErrSoft404
+	case parseErr != nil:
+		return parseErr
 	case p.Empty() && len(p.Follow) == 0:
 		return errors.New("capture yields no records and no links")
 	}

@@ -72,11 +72,15 @@ func (c Capture) ArchiveURL() string {
 	return "https://" + ArchiveHost + "/web/" + c.Timestamp + "id_/" + c.Original
 }
 
-const cdxTimeLayout = "20060102150405"
+const (
+	cdxTimeLayout = "20060102150405"
+	cdxDayLayout  = "20060102"
+)
 
 var (
 	timestampRE = regexp.MustCompile(`^\d{14}$`)
 	digestRE    = regexp.MustCompile(`^[A-Za-z0-9+/=_-]{8,64}$`)
+	resumeKeyRE = regexp.MustCompile(`^[A-Za-z0-9%+._~-]+$`)
 )
 
 // CDXPage is one page of a CDX listing: its captures, and the key that
@@ -118,8 +122,8 @@ func ParseCDX(body []byte, max int) (CDXPage, error) {
 	if n := len(rows); n >= 2 && len(rows[n-2]) == 0 && len(rows[n-1]) == 1 {
 		page.ResumeKey = rows[n-1][0]
 		rows = rows[:n-2]
-		if len(page.ResumeKey) > cdxMaxResumeKey {
-			return CDXPage{}, fmt.Errorf("cdx resumption key is %d bytes, at most %d are accepted", len(page.ResumeKey), cdxMaxResumeKey)
+		if len(page.ResumeKey) > cdxMaxResumeKey || !resumeKeyRE.MatchString(page.ResumeKey) {
+			return CDXPage{}, fmt.Errorf("cdx resumption key %.40q is not %d or fewer URL-escaped bytes", page.ResumeKey, cdxMaxResumeKey)
 		}
 	}
 	if len(rows) > max {
@@ -149,28 +153,31 @@ func ParseCDX(body []byte, max int) (CDXPage, error) {
 }
 
 // CDXQuery is the address of one page of the listing of url's captures
-// between from and to (zero means unbounded): JSON output, only captures
+// taken on the days from to to, both included (zero means unbounded; the
+// archive reads a day as its first or last second): JSON output, only captures
 // the original server answered 200, one row per distinct body (collapsed
 // by digest), paged with a resumption key.
 func CDXQuery(rawURL string, from, to time.Time, resumeKey string) string {
 	v := url.Values{}
 	v.Set("url", rawURL)
 	v.Set("output", "json")
-	v.Set("fl", "timestamp,original,mimetype,statuscode,digest")
 	v.Set("filter", "statuscode:200")
 	v.Set("collapse", "digest")
 	if !from.IsZero() {
-		v.Set("from", from.UTC().Format(cdxTimeLayout))
+		v.Set("from", from.UTC().Format(cdxDayLayout))
 	}
 	if !to.IsZero() {
-		v.Set("to", to.UTC().Format(cdxTimeLayout))
+		v.Set("to", to.UTC().Format(cdxDayLayout))
 	}
 	v.Set("limit", strconv.Itoa(cdxPageRows))
 	v.Set("showResumeKey", "true")
+	q := CDXEndpoint + "?" + v.Encode()
 	if resumeKey != "" {
-		v.Set("resumeKey", resumeKey)
+		// The archive hands out the key already escaped, to be sent
+		// back as it is (ParseCDX checked it holds only URL-safe bytes).
+		q += "&resumeKey=" + resumeKey
 	}
-	return CDXEndpoint + "?" + v.Encode()
+	return q
 }
 
 // Archive is a client of the Wayback Machine with its own politeness: one

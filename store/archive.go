@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -12,20 +13,27 @@ import (
 // (SavePage and SaveDocument with Document.CapturedAt set).
 
 // HaveCapture reports whether the capture of url with the archive's digest
-// is stored already, parsed or not, so a history run need not fetch it.
-func (s *Store) HaveCapture(ctx context.Context, url, digest string) (bool, error) {
+// is stored already, parsed or not, so a history run need not fetch it,
+// and the links stored with it, so the run still follows them.
+func (s *Store) HaveCapture(ctx context.Context, url, digest string) (bool, []string, error) {
 	if err := s.Flush(); err != nil {
-		return false, fmt.Errorf("capture %s: %w", url, err)
+		return false, nil, fmt.Errorf("capture %s: %w", url, err)
 	}
-	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM archive_captures WHERE url = ? AND digest = ?`, url, digest).Scan(&one)
+	var links string
+	err := s.db.QueryRowContext(ctx, `
+SELECT coalesce((SELECT d.links FROM documents d WHERE d.url = c.url AND d.sha256 = c.sha256), '[]')
+FROM archive_captures c WHERE c.url = ? AND c.digest = ?`, url, digest).Scan(&links)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return false, nil
+		return false, nil, nil
 	case err != nil:
-		return false, fmt.Errorf("capture %s: %w", url, err)
+		return false, nil, fmt.Errorf("capture %s: %w", url, err)
 	}
-	return true, nil
+	var out []string
+	if err := json.Unmarshal([]byte(links), &out); err != nil {
+		return false, nil, fmt.Errorf("capture %s: links: %w", url, err)
+	}
+	return true, out, nil
 }
 
 // Listing is how far one CDX listing (named by its query) has been read.

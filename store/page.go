@@ -93,9 +93,11 @@ func (s *Store) SaveDocument(ctx context.Context, doc Document) error {
 // longer yields are deleted, so re-parsing a page replaces its fixes.
 //
 // A page read from the Internet Archive (doc.CapturedAt set) is as old as
-// its capture: a record whose stored copy came from a later fetch or
-// capture of its page keeps that copy whole, and the capture's fixes drop
-// nothing a later copy of the same page stored. A live page is always the
+// its capture: an advisory or patch whose stored copy came from a later
+// fetch or capture keeps every value it has, the capture only filling the
+// empty ones (a KB article's release date for a patch a later mail named);
+// a fix whose stored copy is later is left whole; and the capture's fixes
+// drop nothing a later copy of the same page stored. A live page is always the
 // latest, so it wins over any capture.
 //
 // res is validated first; an invalid result is an error and nothing is
@@ -166,23 +168,37 @@ func (s *Store) SaveReparsed(ctx context.Context, doc Document, res normalize.Re
 
 // putRecords writes a page's advisories, patches and fixes.
 func (p *pageTx) putRecords(res normalize.Result) error {
-	if p.asOf != "" {
-		var err error
-		if res, err = p.olderDropped(res); err != nil {
-			return err
-		}
-	}
 	for _, a := range res.Advisories {
-		if err := p.putAdvisory(a); err != nil {
+		fill, err := p.olderThanStored("advisories", a.Vendor, a.ID)
+		if err == nil {
+			err = p.putAdvisory(a, fill)
+		}
+		if err != nil {
 			return fmt.Errorf("advisory %s: %w", a.ID, err)
 		}
 	}
 	for _, pt := range res.Patches {
-		if err := p.putPatch(pt); err != nil {
+		fill, err := p.olderThanStored("patches", pt.Vendor, pt.ID)
+		if err == nil {
+			err = p.putPatch(pt, fill)
+		}
+		if err != nil {
 			return fmt.Errorf("patch %s: %w", pt.ID, err)
 		}
 	}
-	return p.putFixes(res.Fixes)
+	fixes := res.Fixes[:0:0]
+	for _, f := range res.Fixes {
+		// A fix is written whole (its page owns it): an older copy has
+		// nothing to add to a later one.
+		older, err := p.olderThanStored("fixes", f.Vendor, f.ID)
+		if err != nil {
+			return fmt.Errorf("fix %s: %w", f.ID, err)
+		}
+		if !older {
+			fixes = append(fixes, f)
+		}
+	}
+	return p.putFixes(fixes)
 }
 
 // documentRow is a document as stored: the body gzipped, its sha256 (of
@@ -287,6 +303,20 @@ ON CONFLICT (vendor, id) DO UPDATE SET
 	affected     = iif(excluded.affected <> '', excluded.affected, advisories.affected),
 	sections     = iif(excluded.sections <> '[]', excluded.sections, advisories.sections),
 	document_url = excluded.document_url`
+	// sqlFillAdvisory is sqlPutAdvisory for an older capture: the stored
+	// values win, and only empty ones are filled.
+	sqlFillAdvisory = `
+INSERT INTO advisories (id, vendor, status, title, severity, published, updated, version, url, affected, sections, document_url)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (vendor, id) DO UPDATE SET
+	title     = iif(advisories.title <> '', advisories.title, excluded.title),
+	severity  = iif(advisories.severity <> '', advisories.severity, excluded.severity),
+	published = coalesce(advisories.published, excluded.published),
+	updated   = coalesce(advisories.updated, excluded.updated),
+	version   = iif(advisories.version <> 0, advisories.version, excluded.version),
+	url       = iif(advisories.url <> '', advisories.url, excluded.url),
+	affected  = iif(advisories.affected <> '', advisories.affected, excluded.affected),
+	sections  = iif(advisories.sections <> '[]', advisories.sections, excluded.sections)`
 	sqlAddAdvisoryCVE = `INSERT OR IGNORE INTO advisory_cves (vendor, advisory_id, cve) VALUES (?, ?, ?)`
 	sqlPutPatch       = `
 INSERT INTO patches (id, vendor, product, version, released, classification, reboot_required, url, advisory_id, document_url,
@@ -307,6 +337,26 @@ ON CONFLICT (vendor, id) DO UPDATE SET
 	packages            = iif(excluded.packages <> '[]', excluded.packages, patches.packages),
 	build               = iif(excluded.build <> '', excluded.build, patches.build),
 	release_id          = iif(excluded.release_id <> '', excluded.release_id, patches.release_id)`
+	// sqlFillPatch is sqlPutPatch for an older capture: the stored values
+	// win, and only empty ones are filled.
+	sqlFillPatch = `
+INSERT INTO patches (id, vendor, product, version, released, classification, reboot_required, url, advisory_id, document_url,
+	severity, vm_restart_required, supersedes, packages, build, release_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (vendor, id) DO UPDATE SET
+	product             = iif(patches.product <> '', patches.product, excluded.product),
+	version             = iif(patches.version <> '', patches.version, excluded.version),
+	released            = coalesce(patches.released, excluded.released),
+	classification      = iif(patches.classification <> '', patches.classification, excluded.classification),
+	reboot_required     = coalesce(patches.reboot_required, excluded.reboot_required),
+	url                 = iif(patches.url <> '', patches.url, excluded.url),
+	advisory_id         = coalesce(patches.advisory_id, excluded.advisory_id),
+	severity            = iif(patches.severity <> '', patches.severity, excluded.severity),
+	vm_restart_required = coalesce(patches.vm_restart_required, excluded.vm_restart_required),
+	supersedes          = iif(patches.supersedes <> '[]', patches.supersedes, excluded.supersedes),
+	packages            = iif(patches.packages <> '[]', patches.packages, excluded.packages),
+	build               = iif(patches.build <> '', patches.build, excluded.build),
+	release_id          = iif(patches.release_id <> '', patches.release_id, excluded.release_id)`
 	// ?2 is the page's fixes as keysJSON encodes them.
 	sqlStoredFixes = `
 SELECT f.vendor, f.id, 1 FROM json_each(?2) v CROSS JOIN json_each(v.value) i
@@ -348,7 +398,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // pageStatements lists them for Open to prepare.
-var pageStatements = []string{sqlPutCapture, sqlNewerPage, newerRecord("advisories"), newerRecord("patches"), newerRecord("fixes"), sqlPutDocument, sqlReparsedDocument, sqlPutAdvisory, sqlAddAdvisoryCVE, sqlPutPatch, sqlStoredFixes, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVE, sqlDropFixPatches, sqlAddFixPatch, sqlClearFixRemedies, sqlAddFixRemedy}
+var pageStatements = []string{sqlFillAdvisory, sqlFillPatch, sqlPutCapture, sqlNewerPage, newerRecord("advisories"), newerRecord("patches"), newerRecord("fixes"), sqlPutDocument, sqlReparsedDocument, sqlPutAdvisory, sqlAddAdvisoryCVE, sqlPutPatch, sqlStoredFixes, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVE, sqlDropFixPatches, sqlAddFixPatch, sqlClearFixRemedies, sqlAddFixRemedy}
 
 // pageTx is one page's write transaction. Its statements go through the
 // store's prepared-statement cache: the same dozen statements run for every
@@ -395,12 +445,18 @@ func jsonList[T any](v []T) (string, error) {
 	return string(b), nil
 }
 
-func (p *pageTx) putAdvisory(a normalize.Advisory) error {
+// putAdvisory upserts an advisory; with fill (the page is an older capture
+// than the stored copy's) it only fills the fields the stored copy lacks.
+func (p *pageTx) putAdvisory(a normalize.Advisory, fill bool) error {
 	sections, err := jsonList(a.Sections)
 	if err != nil {
 		return fmt.Errorf("encode sections: %w", err)
 	}
-	_, err = p.exec(sqlPutAdvisory,
+	query := sqlPutAdvisory
+	if fill {
+		query = sqlFillAdvisory
+	}
+	_, err = p.exec(query,
 		a.ID, a.Vendor, string(a.Status), a.Title, a.Severity,
 		nullIfEmpty(a.Published), nullIfEmpty(a.Updated), a.Version,
 		a.URL, a.Affected, sections, p.url)
@@ -424,7 +480,9 @@ func (p *pageTx) addEach(query string, key recordKey, values []string, what stri
 	return nil
 }
 
-func (p *pageTx) putPatch(pt normalize.Patch) error {
+// putPatch upserts a patch; with fill (the page is an older capture than
+// the stored copy's) it only fills the fields the stored copy lacks.
+func (p *pageTx) putPatch(pt normalize.Patch, fill bool) error {
 	supersedes, err := jsonList(pt.Supersedes)
 	if err != nil {
 		return fmt.Errorf("encode supersedes: %w", err)
@@ -433,7 +491,11 @@ func (p *pageTx) putPatch(pt normalize.Patch) error {
 	if err != nil {
 		return fmt.Errorf("encode packages: %w", err)
 	}
-	_, err = p.exec(sqlPutPatch,
+	query := sqlPutPatch
+	if fill {
+		query = sqlFillPatch
+	}
+	_, err = p.exec(query,
 		pt.ID, pt.Vendor, pt.Product, pt.Version, nullIfEmpty(pt.Released), pt.Classification,
 		optionalBool(pt.RebootRequired), pt.URL, nullIfEmpty(pt.AdvisoryID), p.url,
 		pt.Severity, optionalBool(pt.VMRestartRequired), supersedes, packages, pt.Build, pt.Release)
@@ -598,41 +660,11 @@ func (p *pageTx) newer(query string, args ...any) (bool, error) {
 	return yes, nil
 }
 
-// olderDropped removes from a capture's records those whose stored copy
-// came from a later fetch or capture: an older capture never overwrites
-// newer data.
-func (p *pageTx) olderDropped(res normalize.Result) (normalize.Result, error) {
-	keep := func(table, vendor, id string) (bool, error) {
-		newer, err := p.newer(newerRecord(table), vendor, id, p.asOf)
-		return !newer, err
+// olderThanStored reports whether the page being written is a capture
+// older than the fetch or capture the record's stored copy came from.
+func (p *pageTx) olderThanStored(table, vendor, id string) (bool, error) {
+	if p.asOf == "" {
+		return false, nil
 	}
-	out := normalize.Result{}
-	for _, a := range res.Advisories {
-		ok, err := keep("advisories", a.Vendor, a.ID)
-		if err != nil {
-			return res, fmt.Errorf("advisory %s: %w", a.ID, err)
-		}
-		if ok {
-			out.Advisories = append(out.Advisories, a)
-		}
-	}
-	for _, pt := range res.Patches {
-		ok, err := keep("patches", pt.Vendor, pt.ID)
-		if err != nil {
-			return res, fmt.Errorf("patch %s: %w", pt.ID, err)
-		}
-		if ok {
-			out.Patches = append(out.Patches, pt)
-		}
-	}
-	for _, f := range res.Fixes {
-		ok, err := keep("fixes", f.Vendor, f.ID)
-		if err != nil {
-			return res, fmt.Errorf("fix %s: %w", f.ID, err)
-		}
-		if ok {
-			out.Fixes = append(out.Fixes, f)
-		}
-	}
-	return out, nil
+	return p.newer(newerRecord(table), vendor, id, p.asOf)
 }

@@ -28,7 +28,7 @@ type historyOptions struct {
 var earliestCapture = time.Date(1996, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // captureWindow reads --from and --to: days, from not after to, neither
-// before the archive began nor after today. to covers its whole day.
+// before the archive began nor after today.
 func captureWindow(from, to string, now time.Time) (time.Time, time.Time, error) {
 	var start, end time.Time
 	var err error
@@ -52,9 +52,6 @@ func captureWindow(from, to string, now time.Time) (time.Time, time.Time, error)
 	}
 	if !start.IsZero() && !end.IsZero() && end.Before(start) {
 		return start, end, fmt.Errorf("--to %s is before --from %s", to, from)
-	}
-	if !end.IsZero() {
-		end = end.AddDate(0, 0, 1).Add(-time.Second)
 	}
 	return start, end, nil
 }
@@ -147,7 +144,7 @@ func sourceNamed(sources []scrapers.Source, name string) scrapers.Source {
 // historySink adapts the store to the history harvester.
 type historySink struct{ st *store.Store }
 
-func (s historySink) HaveCapture(ctx context.Context, url, digest string) (bool, error) {
+func (s historySink) HaveCapture(ctx context.Context, url, digest string) (bool, []string, error) {
 	return s.st.HaveCapture(ctx, url, digest)
 }
 
