@@ -7,6 +7,8 @@
 -- digest, so a capture already held is never asked for again.
 -- archive_listings: how far each CDX listing has been read, so an
 -- interrupted history run continues from its resumption key.
+-- v_patch_provenance: the page each patch was last written from, and when
+-- that page's latest parsed copy is a capture, its time and address.
 ALTER TABLE documents ADD COLUMN captured_at TEXT;
 ALTER TABLE documents ADD COLUMN archive_url TEXT NOT NULL DEFAULT '';
 
@@ -27,3 +29,15 @@ CREATE TABLE archive_listings (
 	complete   INTEGER NOT NULL DEFAULT 0 CHECK (complete IN (0, 1)),
 	updated_at TEXT    NOT NULL
 ) STRICT, WITHOUT ROWID;
+
+CREATE VIEW v_patch_provenance AS
+SELECT
+	p.vendor,
+	p.id,
+	p.document_url,
+	d.captured_at,
+	coalesce(d.archive_url, '') AS archive_url
+FROM patches p
+LEFT JOIN documents d ON d.id = (
+	SELECT d2.id FROM documents d2 WHERE d2.url = p.document_url AND d2.parse_error = ''
+	ORDER BY d2.last_fetched_at DESC, d2.id DESC LIMIT 1);
