@@ -217,14 +217,14 @@ func (r *historyRun) capture(ctx context.Context, u string, c Capture) {
 	}
 	got, resp, err := r.h.Archive.Fetch(ctx, c, &r.rep.Requests)
 	if err != nil {
-		r.fail(c.ArchiveURL(), resp.status, err)
+		r.fail(c.ArchiveURL(), resp.Status, err)
 		return
 	}
 	orig, _ := url.Parse(u)
 	a := Archived{
 		Fetched: Fetched{
-			Source: r.src.Name(), URL: u, Status: resp.status, ContentType: resp.contentType,
-			Body: resp.body, FetchedAt: got.Time(),
+			Source: r.src.Name(), URL: u, Status: resp.Status, ContentType: resp.ContentType,
+			Body: resp.Body, FetchedAt: got.Time(),
 		},
 		CapturedAt: got.Time(), ArchiveURL: got.ArchiveURL(), Digest: c.Digest,
 	}
@@ -232,15 +232,15 @@ func (r *historyRun) capture(ctx context.Context, u string, c Capture) {
 	if limit <= 0 {
 		limit = DefaultParseTimeout
 	}
-	parsed, err := ParseWithin(ctx, r.src, Page{URL: orig, ContentType: resp.contentType, Body: resp.body}, limit)
+	parsed, err := ParseWithin(ctx, r.src, Page{URL: orig, ContentType: resp.ContentType, Body: resp.Body}, limit)
 	if err == nil {
 		err = parsed.Validate()
 	}
-	err = captureProblem(resp.contentType, resp.body, parsed, err)
+	err = captureProblem(resp.ContentType, resp.Body, parsed, err)
 	if err != nil {
 		a.ParseError = err.Error()
 		if serr := r.h.Sink.SaveUnparsedCapture(ctx, a); serr != nil {
-			r.fail(a.ArchiveURL, resp.status, serr)
+			r.fail(a.ArchiveURL, resp.Status, serr)
 			return
 		}
 		r.rep.Unparsed++
@@ -249,7 +249,7 @@ func (r *historyRun) capture(ctx context.Context, u string, c Capture) {
 	}
 	a.Links = parsed.Follow
 	if err := r.h.Sink.SaveCapture(ctx, a, parsed.Result); err != nil {
-		r.fail(a.ArchiveURL, resp.status, fmt.Errorf("store: %w", err))
+		r.fail(a.ArchiveURL, resp.Status, fmt.Errorf("store: %w", err))
 		return
 	}
 	r.rep.Stored++

@@ -258,39 +258,41 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// archiveResponse is what one archive request gave.
-type archiveResponse struct {
-	status      int
-	contentType string
-	location    string
-	body        []byte
+// ArchiveReply is the archive's answer to one request: its status, type,
+// redirect target and body (within the size limit, decoded to UTF-8 for
+// text).
+type ArchiveReply struct {
+	Status      int
+	ContentType string
+	Location    string
+	Body        []byte
 }
 
 // get asks the archive for u, pacing requests and waiting out 429 and 503
 // answers (as Retry-After says, up to maxRetryAfter). requests counts every
 // request that went out.
-func (a *Archive) get(ctx context.Context, u string, requests *int) (archiveResponse, error) {
+func (a *Archive) get(ctx context.Context, u string, requests *int) (ArchiveReply, error) {
 	for attempt := 1; ; attempt++ {
 		if err := a.pace(ctx); err != nil {
-			return archiveResponse{}, err
+			return ArchiveReply{}, err
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
-			return archiveResponse{}, fmt.Errorf("archive request %s: %w", u, err)
+			return ArchiveReply{}, fmt.Errorf("archive request %s: %w", u, err)
 		}
 		req.Header.Set("User-Agent", UserAgent())
 		*requests++
 		resp, err := a.client.Do(req)
 		if err != nil {
-			return archiveResponse{}, fmt.Errorf("archive %s: %w", u, err)
+			return ArchiveReply{}, fmt.Errorf("archive %s: %w", u, err)
 		}
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err != nil {
-			return archiveResponse{}, fmt.Errorf("archive %s: read: %w", u, err)
+			return ArchiveReply{}, fmt.Errorf("archive %s: read: %w", u, err)
 		}
-		r := archiveResponse{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"), location: resp.Header.Get("Location"), body: body}
-		if r.status != http.StatusTooManyRequests && r.status != http.StatusServiceUnavailable {
+		r := ArchiveReply{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Location: resp.Header.Get("Location"), Body: body}
+		if r.Status != http.StatusTooManyRequests && r.Status != http.StatusServiceUnavailable {
 			return r, nil
 		}
 		wait, ok := retryAfter(resp.Header.Get("Retry-After"), a.Now())
@@ -298,10 +300,10 @@ func (a *Archive) get(ctx context.Context, u string, requests *int) (archiveResp
 			wait = time.Duration(attempt) * max(a.delay, 10*time.Second)
 		}
 		if wait > maxRetryAfter {
-			return r, fmt.Errorf("archive %s: HTTP %d asks to wait %s, longer than %s", u, r.status, wait, maxRetryAfter)
+			return r, fmt.Errorf("archive %s: HTTP %d asks to wait %s, longer than %s", u, r.Status, wait, maxRetryAfter)
 		}
 		if attempt == archiveAttempts {
-			return r, fmt.Errorf("archive %s: HTTP %d after %d attempts", u, r.status, attempt)
+			return r, fmt.Errorf("archive %s: HTTP %d after %d attempts", u, r.Status, attempt)
 		}
 		if err := a.Sleep(ctx, wait); err != nil {
 			return r, fmt.Errorf("archive %s: %w", u, err)
@@ -345,10 +347,10 @@ func (a *Archive) List(ctx context.Context, rawURL string, from, to time.Time, r
 	if err != nil {
 		return CDXPage{}, err
 	}
-	if r.status != http.StatusOK {
-		return CDXPage{}, fmt.Errorf("cdx listing of %s: HTTP %d", rawURL, r.status)
+	if r.Status != http.StatusOK {
+		return CDXPage{}, fmt.Errorf("cdx listing of %s: HTTP %d", rawURL, r.Status)
 	}
-	page, err := ParseCDX(r.body, cdxPageRows)
+	page, err := ParseCDX(r.Body, cdxPageRows)
 	if err != nil {
 		return CDXPage{}, fmt.Errorf("cdx listing of %s: %w", rawURL, err)
 	}
@@ -367,24 +369,24 @@ var ErrNotCapture = errors.New("not a capture of the page")
 // redirect, to another timestamp of the same original URL, is followed
 // once, and the capture returned carries the timestamp actually served.
 // Any other redirect fails with ErrNotCapture.
-func (a *Archive) Fetch(ctx context.Context, c Capture, requests *int) (Capture, archiveResponse, error) {
+func (a *Archive) Fetch(ctx context.Context, c Capture, requests *int) (Capture, ArchiveReply, error) {
 	u := c.ArchiveURL()
 	r, err := a.get(ctx, u, requests)
 	if err != nil {
 		return c, r, err
 	}
-	if r.status >= 300 && r.status < 400 {
-		next, ok := sameCapture(c, r.location)
+	if r.Status >= 300 && r.Status < 400 {
+		next, ok := sameCapture(c, r.Location)
 		if !ok {
-			return c, r, fmt.Errorf("%w: %s redirects to %q", ErrNotCapture, u, r.location)
+			return c, r, fmt.Errorf("%w: %s redirects to %q", ErrNotCapture, u, r.Location)
 		}
 		c = next
 		if r, err = a.get(ctx, c.ArchiveURL(), requests); err != nil {
 			return c, r, err
 		}
 	}
-	if r.status != http.StatusOK {
-		return c, r, fmt.Errorf("%w: %s: HTTP %d", ErrNotCapture, c.ArchiveURL(), r.status)
+	if r.Status != http.StatusOK {
+		return c, r, fmt.Errorf("%w: %s: HTTP %d", ErrNotCapture, c.ArchiveURL(), r.Status)
 	}
 	return c, r, nil
 }

@@ -205,8 +205,8 @@ func TestArchiveFetchRedirect(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Timestamp != "20071130181207" || got.ArchiveURL() != "https://web.archive.org/web/20071130181207id_/http://kb.vmware.com:80/kb/1002424" ||
-		!strings.Contains(string(resp.body), "KB 1002424") || requests != 2 {
-		t.Errorf("capture %+v, body %q, %d requests", got, resp.body, requests)
+		!strings.Contains(string(resp.Body), "KB 1002424") || requests != 2 {
+		t.Errorf("capture %+v, body %q, %d requests", got, resp.Body, requests)
 	}
 	_, _, err = a.Fetch(context.Background(), Capture{Timestamp: "20071001000000", Original: "http://kb.vmware.com/kb/1002424", Digest: "AAAAAAAAAAAAAAAA"}, &requests)
 	if !errors.Is(err, ErrNotCapture) {
