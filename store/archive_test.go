@@ -162,3 +162,33 @@ func TestListingProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestReparsedCaptureNeverOverwritesNewer: re-parsing a stored capture
+// (after a parser fix) follows the capture's merge rules too.
+func TestReparsedCaptureNeverOverwritesNewer(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	old := capture(kbURL, time.Date(2007, 11, 30, 18, 12, 7, 0, time.UTC), "a")
+	if err := s.SaveDocument(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	live := Document{URL: kbURL, Source: "vmware", FetchedAt: t0, Status: 200, ContentType: "text/html", Body: []byte("live")}
+	if err := s.SavePage(ctx, live, kbResult("Critical", "live summary", nil)); err != nil {
+		t.Fatal(err)
+	}
+	ids := query(t, s.DB(), `SELECT id FROM documents WHERE captured_at IS NOT NULL`)
+	doc, err := s.Document(ctx, int64(ids[0][0].(int)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !doc.CapturedAt.Equal(old.CapturedAt) || doc.ArchiveURL != old.ArchiveURL {
+		t.Fatalf("loaded capture %v %q, want %v %q", doc.CapturedAt, doc.ArchiveURL, old.CapturedAt, old.ArchiveURL)
+	}
+	if err := s.SaveReparsed(ctx, doc, kbResult("General", "old summary", []string{"VMware-esx-vmkernel"})); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]any{{"Critical", `["VMware-esx-vmkernel"]`, kbURL, "live summary"}}
+	if diff := cmp.Diff(want, patchAndFix(t, s)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -134,7 +134,8 @@ func (s *Store) SavePage(ctx context.Context, doc Document, res normalize.Result
 
 // SaveReparsed writes the records re-parsed from a stored fetch (doc as
 // Store.Document loaded it, with the new links): like SavePage, but the
-// stored body is left as it is rather than compressed and written again.
+// stored body is left as it is rather than compressed and written again. A
+// re-parsed capture follows SavePage's rules for captures.
 func (s *Store) SaveReparsed(ctx context.Context, doc Document, res normalize.Result) error {
 	if doc.ID == 0 {
 		return fmt.Errorf("save re-parsed page %s: not a stored fetch", doc.URL)
@@ -157,6 +158,9 @@ func (s *Store) SaveReparsed(ctx context.Context, doc Document, res normalize.Re
 		}
 		if n, err := r.RowsAffected(); err != nil || n != 1 {
 			return fmt.Errorf("update document %d: %d rows (%v)", doc.ID, n, err)
+		}
+		if !doc.CapturedAt.IsZero() {
+			p.asOf = formatTime(doc.CapturedAt)
 		}
 		return p.putRecords(res)
 	})
