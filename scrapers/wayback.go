@@ -391,7 +391,10 @@ func (a *Archive) Fetch(ctx context.Context, c Capture, requests *int) (Capture,
 	return c, r, nil
 }
 
-var archivePathRE = regexp.MustCompile(`^/web/(\d{14})id_/(.+)$`)
+var (
+	archivePathRE = regexp.MustCompile(`^/web/(\d{14})id_/(.+)$`)
+	schemeSlashes = regexp.MustCompile(`^(https?):/+`)
+)
 
 // sameCapture reads a redirect's Location and accepts it when it names a
 // raw capture, at another timestamp, of the same original host and path.
@@ -405,7 +408,8 @@ func sameCapture(c Capture, location string) (Capture, bool) {
 	if m == nil || !timestampRE.MatchString(m[1]) {
 		return c, false
 	}
-	target := m[2]
+	// A path cleaner on the way may have folded the embedded "//".
+	target := schemeSlashes.ReplaceAllString(m[2], "$1://")
 	if loc.RawQuery != "" {
 		target += "?" + loc.RawQuery
 	}
