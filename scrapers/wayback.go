@@ -72,6 +72,10 @@ func (c Capture) ArchiveURL() string {
 	return "https://" + ArchiveHost + "/web/" + c.Timestamp + "id_/" + c.Original
 }
 
+// firstCapture is when the Internet Archive began capturing the web; a
+// capture dated earlier is not one.
+var firstCapture = time.Date(1996, 1, 1, 0, 0, 0, 0, time.UTC)
+
 const (
 	cdxTimeLayout = "20060102150405"
 	cdxDayLayout  = "20060102"
@@ -137,8 +141,8 @@ func ParseCDX(body []byte, max int) (CDXPage, error) {
 	}
 	for i, row := range rows {
 		c := Capture{Timestamp: get(row, "timestamp"), Original: get(row, "original"), MimeType: get(row, "mimetype"), Digest: get(row, "digest")}
-		if !timestampRE.MatchString(c.Timestamp) || c.Time().IsZero() {
-			return CDXPage{}, fmt.Errorf("cdx row %d: bad timestamp %q: want 14 digits YYYYMMDDhhmmss", i+1, c.Timestamp)
+		if !timestampRE.MatchString(c.Timestamp) || c.Time().Before(firstCapture) {
+			return CDXPage{}, fmt.Errorf("cdx row %d: bad timestamp %q: want 14 digits YYYYMMDDhhmmss from 1996 on", i+1, c.Timestamp)
 		}
 		if !digestRE.MatchString(c.Digest) {
 			return CDXPage{}, fmt.Errorf("cdx row %d: bad digest %q", i+1, c.Digest)
@@ -387,6 +391,11 @@ func (a *Archive) Fetch(ctx context.Context, c Capture, requests *int) (Capture,
 	}
 	if r.Status != http.StatusOK {
 		return c, r, fmt.Errorf("%w: %s: HTTP %d", ErrNotCapture, c.ArchiveURL(), r.Status)
+	}
+	// A capture dated in the future would count as newer than any live
+	// fetch when records merge.
+	if c.Time().After(a.Now().Add(24 * time.Hour)) {
+		return c, r, fmt.Errorf("%w: %s is dated in the future", ErrNotCapture, c.ArchiveURL())
 	}
 	return c, r, nil
 }

@@ -34,6 +34,7 @@ func TestParseCDX(t *testing.T) {
 			ResumeKey: "com%2Cvmware%2Ckb%29%2Fkb%2F1+20071130181207"}},
 		{name: "13-digit timestamp", body: header + row("2007113018120", "http://kb.vmware.com/kb/1", "THBCGZP4BUYPW377") + "]", err: "bad timestamp"},
 		{name: "impossible date", body: header + row("20071340181207", "http://kb.vmware.com/kb/1", "THBCGZP4BUYPW377") + "]", err: "bad timestamp"},
+		{name: "before the archive", body: header + row("19951231235959", "http://kb.vmware.com/kb/1", "THBCGZP4BUYPW377") + "]", err: "bad timestamp"},
 		{name: "path in digest", body: header + row("20071130181207", "http://kb.vmware.com/kb/1", "../../etc/passwd") + "]", err: "bad digest"},
 		{name: "file original", body: header + row("20071130181207", "file:///etc/passwd", "THBCGZP4BUYPW377") + "]", err: "not an absolute http(s) URL"},
 		{name: "credentials in original", body: header + row("20071130181207", "http://u:p@kb.vmware.com/kb/1", "THBCGZP4BUYPW377") + "]", err: "not an absolute http(s) URL"},
@@ -188,7 +189,7 @@ func TestArchiveFetchRedirect(t *testing.T) {
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/web/20071116000000id_/"):
 			http.Redirect(w, r, "https://web.archive.org/web/20071130181207id_/http://kb.vmware.com:80/kb/1002424", http.StatusFound)
-		case strings.HasPrefix(r.URL.Path, "/web/20071130181207id_/"):
+		case strings.HasPrefix(r.URL.Path, "/web/20071130181207id_/"), strings.HasPrefix(r.URL.Path, "/web/20991130181207id_/"):
 			w.Header().Set("Content-Type", "text/html")
 			w.Write([]byte("<html><body>KB 1002424</body></html>"))
 		case strings.HasPrefix(r.URL.Path, "/web/20071001000000id_/"):
@@ -207,6 +208,9 @@ func TestArchiveFetchRedirect(t *testing.T) {
 	if got.Timestamp != "20071130181207" || got.ArchiveURL() != "https://web.archive.org/web/20071130181207id_/http://kb.vmware.com:80/kb/1002424" ||
 		!strings.Contains(string(resp.Body), "KB 1002424") || requests != 2 {
 		t.Errorf("capture %+v, body %q, %d requests", got, resp.Body, requests)
+	}
+	if _, _, err := a.Fetch(context.Background(), Capture{Timestamp: "20991130181207", Original: "http://kb.vmware.com:80/kb/1002424", Digest: "AAAAAAAAAAAAAAAA"}, &requests); !errors.Is(err, ErrNotCapture) {
+		t.Errorf("capture dated 2099: err %v, want ErrNotCapture", err)
 	}
 	_, _, err = a.Fetch(context.Background(), Capture{Timestamp: "20071001000000", Original: "http://kb.vmware.com/kb/1002424", Digest: "AAAAAAAAAAAAAAAA"}, &requests)
 	if !errors.Is(err, ErrNotCapture) {
