@@ -47,6 +47,19 @@ type Event struct {
 	// every patch says it does not, and null otherwise.
 	RebootRequired *bool           `json:"reboot_required"`
 	Categories     []CategoryCount `json:"categories"`
+	// Archived lists the event's patches whose page was read from an
+	// Internet Archive capture (harvest --history), with that capture.
+	Archived []Archived `json:"archived,omitempty"`
+}
+
+// Archived is where a patch known from the Internet Archive came from: the
+// vendor page it was last written from, when the archive captured that
+// page, and the capture's address.
+type Archived struct {
+	PatchID    string `json:"patch_id"`
+	Page       string `json:"page"`
+	CapturedAt string `json:"captured_at"`
+	ArchiveURL string `json:"archive_url"`
 }
 
 // Result is the answer for one host; its JSON field names are a
@@ -76,6 +89,7 @@ type patchRow struct {
 	reboot                                       *bool
 	security                                     bool
 	fixes                                        []patchFix
+	archived                                     *Archived
 }
 
 type patchFix struct{ id, category string }
@@ -146,6 +160,17 @@ ORDER BY vendor, patch_id, fix_id`, args...)
 		if i, ok := index[patchKey{cell(l[4]), cell(l[0])}]; ok {
 			d.patches[i].fixes = append(d.patches[i].fixes, patchFix{id: cell(l[1]), category: cell(l[2])})
 			d.patches[i].security = d.patches[i].security || l[3] == int64(1)
+		}
+	}
+	_, sources, err := fetchAll(ctx, db, `
+SELECT vendor, id, document_url, captured_at, archive_url FROM v_patch_provenance
+WHERE archive_url <> '' AND (vendor, id) IN (SELECT vendor, id FROM v_patches WHERE `+where+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read patch provenance: %w", err)
+	}
+	for _, s := range sources {
+		if i, ok := index[patchKey{cell(s[0]), cell(s[1])}]; ok {
+			d.patches[i].archived = &Archived{PatchID: cell(s[1]), Page: cell(s[2]), CapturedAt: cell(s[3]), ArchiveURL: cell(s[4])}
 		}
 	}
 	return d, nil
@@ -274,8 +299,12 @@ func (d *PatchData) Cadence(q Query) Result {
 				fixes[f.id] = f.category
 				allFixes[f.id] = f.category
 			}
+			if p.archived != nil {
+				ev.Archived = append(ev.Archived, *p.archived)
+			}
 		}
 		sort.Strings(ev.PatchIDs)
+		sort.Slice(ev.Archived, func(i, j int) bool { return ev.Archived[i].PatchID < ev.Archived[j].PatchID })
 		slices.Sort(classes)
 		ev.Classification = strings.Join(slices.Compact(classes), ", ")
 		if reboot || known {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -67,6 +68,10 @@ func recordedName(u *url.URL) (string, error) {
 	if !strings.HasPrefix(unescaped, "/") {
 		unescaped = "/" + unescaped
 	}
+	// An archive address embeds the original URL in its path
+	// (/web/<timestamp>id_/http://host/path); its "//" is kept as one "/",
+	// as wget does, so the path is canonical.
+	unescaped = embeddedScheme.ReplaceAllString(unescaped, "/$1:/")
 	clean := path.Clean(unescaped)
 	if clean != unescaped ||
 		u.Host == "" || strings.ContainsAny(u.Host, `/\`) || u.Host == ".." || u.Host == "." {
@@ -81,6 +86,9 @@ func recordedName(u *url.URL) (string, error) {
 	}
 	return name, nil
 }
+
+// embeddedScheme finds a URL scheme's "://" inside a path.
+var embeddedScheme = regexp.MustCompile(`/(https?)://`)
 
 // queryEscaper keeps a query string within one file name.
 var queryEscaper = strings.NewReplacer("/", "%2F")

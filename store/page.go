@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/patchwatch/patchwatch/normalize"
@@ -32,6 +33,15 @@ type Document struct {
 	Links []string
 	// ParseError is why the page did not parse, empty when it did.
 	ParseError string
+	// CapturedAt is set for a page read from the Internet Archive: the
+	// capture time, which is then also the page's fetch time. ArchiveURL
+	// is the capture's address and ArchiveDigest the archive's digest of
+	// its body, recorded so the capture is never fetched again. A capture
+	// never overwrites records that a later fetch or capture stored (see
+	// SavePage).
+	CapturedAt    time.Time
+	ArchiveURL    string
+	ArchiveDigest string
 	// ID and RecordsDigest are set by Store.Document: the stored fetch's
 	// row and the RecordsDigest of the records last written from it ("" if
 	// none were).
@@ -82,6 +92,14 @@ func (s *Store) SaveDocument(ctx context.Context, doc Document) error {
 // parsed from: after the upsert, fixes stored from this URL that the page no
 // longer yields are deleted, so re-parsing a page replaces its fixes.
 //
+// A page read from the Internet Archive (doc.CapturedAt set) is as old as
+// its capture: an advisory or patch whose stored copy came from a later
+// fetch or capture keeps every value it has, the capture only filling the
+// empty ones (a KB article's release date for a patch a later mail named);
+// a fix whose stored copy is later is left whole; and the capture's fixes
+// drop nothing a later copy of the same page stored. A live page is always the
+// latest, so it wins over any capture.
+//
 // res is validated first; an invalid result is an error and nothing is
 // written, not even the document.
 func (s *Store) SavePage(ctx context.Context, doc Document, res normalize.Result) error {
@@ -103,6 +121,9 @@ func (s *Store) SavePage(ctx context.Context, doc Document, res normalize.Result
 		if err := p.putDocument(row); err != nil {
 			return err
 		}
+		if !doc.CapturedAt.IsZero() {
+			p.asOf = formatTime(doc.CapturedAt)
+		}
 		return p.putRecords(res)
 	})
 	if err != nil {
@@ -113,7 +134,8 @@ func (s *Store) SavePage(ctx context.Context, doc Document, res normalize.Result
 
 // SaveReparsed writes the records re-parsed from a stored fetch (doc as
 // Store.Document loaded it, with the new links): like SavePage, but the
-// stored body is left as it is rather than compressed and written again.
+// stored body is left as it is rather than compressed and written again. A
+// re-parsed capture follows SavePage's rules for captures.
 func (s *Store) SaveReparsed(ctx context.Context, doc Document, res normalize.Result) error {
 	if doc.ID == 0 {
 		return fmt.Errorf("save re-parsed page %s: not a stored fetch", doc.URL)
@@ -137,6 +159,9 @@ func (s *Store) SaveReparsed(ctx context.Context, doc Document, res normalize.Re
 		if n, err := r.RowsAffected(); err != nil || n != 1 {
 			return fmt.Errorf("update document %d: %d rows (%v)", doc.ID, n, err)
 		}
+		if !doc.CapturedAt.IsZero() {
+			p.asOf = formatTime(doc.CapturedAt)
+		}
 		return p.putRecords(res)
 	})
 	if err != nil {
@@ -148,16 +173,36 @@ func (s *Store) SaveReparsed(ctx context.Context, doc Document, res normalize.Re
 // putRecords writes a page's advisories, patches and fixes.
 func (p *pageTx) putRecords(res normalize.Result) error {
 	for _, a := range res.Advisories {
-		if err := p.putAdvisory(a); err != nil {
+		fill, err := p.olderThanStored("advisories", a.Vendor, a.ID)
+		if err == nil {
+			err = p.putAdvisory(a, fill)
+		}
+		if err != nil {
 			return fmt.Errorf("advisory %s: %w", a.ID, err)
 		}
 	}
 	for _, pt := range res.Patches {
-		if err := p.putPatch(pt); err != nil {
+		fill, err := p.olderThanStored("patches", pt.Vendor, pt.ID)
+		if err == nil {
+			err = p.putPatch(pt, fill)
+		}
+		if err != nil {
 			return fmt.Errorf("patch %s: %w", pt.ID, err)
 		}
 	}
-	return p.putFixes(res.Fixes)
+	fixes := res.Fixes[:0:0]
+	for _, f := range res.Fixes {
+		// A fix is written whole (its page owns it): an older copy has
+		// nothing to add to a later one.
+		older, err := p.olderThanStored("fixes", f.Vendor, f.ID)
+		if err != nil {
+			return fmt.Errorf("fix %s: %w", f.ID, err)
+		}
+		if !older {
+			fixes = append(fixes, f)
+		}
+	}
+	return p.putFixes(fixes)
 }
 
 // documentRow is a document as stored: the body gzipped, its sha256 (of
@@ -173,6 +218,9 @@ type documentRow struct {
 
 func (s *Store) documentRow(doc Document) (documentRow, error) {
 	at := doc.FetchedAt
+	if !doc.CapturedAt.IsZero() {
+		at = doc.CapturedAt
+	}
 	if at.IsZero() {
 		at = s.Now()
 	}
@@ -195,11 +243,20 @@ func (s *Store) documentRow(doc Document) (documentRow, error) {
 // already stored, widens its fetch-time range and refreshes what the latest
 // fetch said (validators, links, parse error).
 func (p *pageTx) putDocument(doc documentRow) error {
+	var captured any
+	if !doc.CapturedAt.IsZero() {
+		captured = formatTime(doc.CapturedAt)
+	}
 	_, err := p.exec(sqlPutDocument,
 		doc.URL, doc.Source, doc.fetched, doc.Status, doc.ContentType, doc.sha256, doc.packed,
-		doc.ETag, doc.LastModified, doc.links, doc.ParseError, doc.digest, doc.records)
+		doc.ETag, doc.LastModified, doc.links, doc.ParseError, doc.digest, doc.records, captured, doc.ArchiveURL)
 	if err != nil {
 		return fmt.Errorf("store document: %w", err)
+	}
+	if doc.ArchiveDigest != "" {
+		if _, err := p.exec(sqlPutCapture, doc.URL, doc.ArchiveDigest, captured, doc.ArchiveURL, doc.sha256, doc.ParseError); err != nil {
+			return fmt.Errorf("store capture: %w", err)
+		}
 	}
 	return nil
 }
@@ -208,8 +265,8 @@ func (p *pageTx) putDocument(doc documentRow) error {
 const (
 	sqlPutDocument = `
 INSERT INTO documents (url, source, first_fetched_at, last_fetched_at, status, content_type, sha256, body,
-	etag, last_modified, links, parse_error, records_digest, records, body_encoding)
-VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'gzip')
+	etag, last_modified, links, parse_error, records_digest, records, body_encoding, captured_at, archive_url)
+VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'gzip', ?14, ?15)
 ON CONFLICT (url, sha256) DO UPDATE SET
 	first_fetched_at = min(documents.first_fetched_at, excluded.first_fetched_at),
 	last_fetched_at  = max(documents.last_fetched_at, excluded.last_fetched_at),
@@ -218,7 +275,23 @@ ON CONFLICT (url, sha256) DO UPDATE SET
 	links            = excluded.links,
 	parse_error      = excluded.parse_error,
 	records_digest   = iif(excluded.parse_error = '', excluded.records_digest, documents.records_digest),
-	records          = iif(excluded.parse_error = '', excluded.records, documents.records)`
+	records          = iif(excluded.parse_error = '', excluded.records, documents.records),
+	archive_url      = CASE WHEN documents.captured_at IS NULL OR excluded.captured_at < documents.captured_at
+		THEN iif(excluded.archive_url <> '', excluded.archive_url, documents.archive_url) ELSE documents.archive_url END,
+	captured_at      = CASE WHEN documents.captured_at IS NULL OR excluded.captured_at < documents.captured_at
+		THEN coalesce(excluded.captured_at, documents.captured_at) ELSE documents.captured_at END`
+	// The earliest time a capture of this body was taken is its provenance.
+	sqlPutCapture = `
+INSERT INTO archive_captures (url, digest, captured_at, archive_url, sha256, parse_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (url, digest) DO UPDATE SET parse_error = excluded.parse_error`
+	// Whether a record's stored copy came from a parsed fetch or capture
+	// of its page later than ?3 (the {table} is advisories or patches or
+	// fixes).
+	sqlNewerRecord = `
+SELECT EXISTS (SELECT 1 FROM {table} r JOIN documents d ON d.url = r.document_url
+	WHERE r.vendor = ?1 AND r.id = ?2 AND d.parse_error = '' AND d.last_fetched_at > ?3)`
+	// Whether the page ?1 has a parsed copy later than ?2.
+	sqlNewerPage        = `SELECT EXISTS (SELECT 1 FROM documents WHERE url = ?1 AND parse_error = '' AND last_fetched_at > ?2)`
 	sqlReparsedDocument = `UPDATE documents SET links = ?2, parse_error = '', records_digest = ?3, records = ?4 WHERE id = ?1`
 	sqlPutAdvisory      = `
 INSERT INTO advisories (id, vendor, status, title, severity, published, updated, version, url, affected, sections, document_url)
@@ -234,6 +307,20 @@ ON CONFLICT (vendor, id) DO UPDATE SET
 	affected     = iif(excluded.affected <> '', excluded.affected, advisories.affected),
 	sections     = iif(excluded.sections <> '[]', excluded.sections, advisories.sections),
 	document_url = excluded.document_url`
+	// sqlFillAdvisory is sqlPutAdvisory for an older capture: the stored
+	// values win, and only empty ones are filled.
+	sqlFillAdvisory = `
+INSERT INTO advisories (id, vendor, status, title, severity, published, updated, version, url, affected, sections, document_url)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (vendor, id) DO UPDATE SET
+	title     = iif(advisories.title <> '', advisories.title, excluded.title),
+	severity  = iif(advisories.severity <> '', advisories.severity, excluded.severity),
+	published = coalesce(advisories.published, excluded.published),
+	updated   = coalesce(advisories.updated, excluded.updated),
+	version   = iif(advisories.version <> 0, advisories.version, excluded.version),
+	url       = iif(advisories.url <> '', advisories.url, excluded.url),
+	affected  = iif(advisories.affected <> '', advisories.affected, excluded.affected),
+	sections  = iif(advisories.sections <> '[]', advisories.sections, excluded.sections)`
 	sqlAddAdvisoryCVE = `INSERT OR IGNORE INTO advisory_cves (vendor, advisory_id, cve) VALUES (?, ?, ?)`
 	sqlPutPatch       = `
 INSERT INTO patches (id, vendor, product, version, released, classification, reboot_required, url, advisory_id, document_url,
@@ -254,6 +341,26 @@ ON CONFLICT (vendor, id) DO UPDATE SET
 	packages            = iif(excluded.packages <> '[]', excluded.packages, patches.packages),
 	build               = iif(excluded.build <> '', excluded.build, patches.build),
 	release_id          = iif(excluded.release_id <> '', excluded.release_id, patches.release_id)`
+	// sqlFillPatch is sqlPutPatch for an older capture: the stored values
+	// win, and only empty ones are filled.
+	sqlFillPatch = `
+INSERT INTO patches (id, vendor, product, version, released, classification, reboot_required, url, advisory_id, document_url,
+	severity, vm_restart_required, supersedes, packages, build, release_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (vendor, id) DO UPDATE SET
+	product             = iif(patches.product <> '', patches.product, excluded.product),
+	version             = iif(patches.version <> '', patches.version, excluded.version),
+	released            = coalesce(patches.released, excluded.released),
+	classification      = iif(patches.classification <> '', patches.classification, excluded.classification),
+	reboot_required     = coalesce(patches.reboot_required, excluded.reboot_required),
+	url                 = iif(patches.url <> '', patches.url, excluded.url),
+	advisory_id         = coalesce(patches.advisory_id, excluded.advisory_id),
+	severity            = iif(patches.severity <> '', patches.severity, excluded.severity),
+	vm_restart_required = coalesce(patches.vm_restart_required, excluded.vm_restart_required),
+	supersedes          = iif(patches.supersedes <> '[]', patches.supersedes, excluded.supersedes),
+	packages            = iif(patches.packages <> '[]', patches.packages, excluded.packages),
+	build               = iif(patches.build <> '', patches.build, excluded.build),
+	release_id          = iif(patches.release_id <> '', patches.release_id, excluded.release_id)`
 	// ?2 is the page's fixes as keysJSON encodes them.
 	sqlStoredFixes = `
 SELECT f.vendor, f.id, 1 FROM json_each(?2) v CROSS JOIN json_each(v.value) i
@@ -295,7 +402,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // pageStatements lists them for Open to prepare.
-var pageStatements = []string{sqlPutDocument, sqlReparsedDocument, sqlPutAdvisory, sqlAddAdvisoryCVE, sqlPutPatch, sqlStoredFixes, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVE, sqlDropFixPatches, sqlAddFixPatch, sqlClearFixRemedies, sqlAddFixRemedy}
+var pageStatements = []string{sqlFillAdvisory, sqlFillPatch, sqlPutCapture, sqlNewerPage, newerRecord("advisories"), newerRecord("patches"), newerRecord("fixes"), sqlPutDocument, sqlReparsedDocument, sqlPutAdvisory, sqlAddAdvisoryCVE, sqlPutPatch, sqlStoredFixes, sqlDropStaleFixes, sqlPutFix, sqlDropFixCVEs, sqlAddFixCVE, sqlDropFixPatches, sqlAddFixPatch, sqlClearFixRemedies, sqlAddFixRemedy}
 
 // pageTx is one page's write transaction. Its statements go through the
 // store's prepared-statement cache: the same dozen statements run for every
@@ -308,6 +415,9 @@ type pageTx struct {
 	bound   boundStmts // statements bound to tx
 	url     string
 	changes *changes // the records the transaction wrote, for updateDerived
+	// asOf is the capture time of a page read from the archive ("" for a
+	// live page): records stored from later copies are left alone.
+	asOf string
 }
 
 func (p *pageTx) exec(query string, args ...any) (sql.Result, error) {
@@ -339,12 +449,18 @@ func jsonList[T any](v []T) (string, error) {
 	return string(b), nil
 }
 
-func (p *pageTx) putAdvisory(a normalize.Advisory) error {
+// putAdvisory upserts an advisory; with fill (the page is an older capture
+// than the stored copy's) it only fills the fields the stored copy lacks.
+func (p *pageTx) putAdvisory(a normalize.Advisory, fill bool) error {
 	sections, err := jsonList(a.Sections)
 	if err != nil {
 		return fmt.Errorf("encode sections: %w", err)
 	}
-	_, err = p.exec(sqlPutAdvisory,
+	query := sqlPutAdvisory
+	if fill {
+		query = sqlFillAdvisory
+	}
+	_, err = p.exec(query,
 		a.ID, a.Vendor, string(a.Status), a.Title, a.Severity,
 		nullIfEmpty(a.Published), nullIfEmpty(a.Updated), a.Version,
 		a.URL, a.Affected, sections, p.url)
@@ -368,7 +484,9 @@ func (p *pageTx) addEach(query string, key recordKey, values []string, what stri
 	return nil
 }
 
-func (p *pageTx) putPatch(pt normalize.Patch) error {
+// putPatch upserts a patch; with fill (the page is an older capture than
+// the stored copy's) it only fills the fields the stored copy lacks.
+func (p *pageTx) putPatch(pt normalize.Patch, fill bool) error {
 	supersedes, err := jsonList(pt.Supersedes)
 	if err != nil {
 		return fmt.Errorf("encode supersedes: %w", err)
@@ -377,7 +495,11 @@ func (p *pageTx) putPatch(pt normalize.Patch) error {
 	if err != nil {
 		return fmt.Errorf("encode packages: %w", err)
 	}
-	_, err = p.exec(sqlPutPatch,
+	query := sqlPutPatch
+	if fill {
+		query = sqlFillPatch
+	}
+	_, err = p.exec(query,
 		pt.ID, pt.Vendor, pt.Product, pt.Version, nullIfEmpty(pt.Released), pt.Classification,
 		optionalBool(pt.RebootRequired), pt.URL, nullIfEmpty(pt.AdvisoryID), p.url,
 		pt.Severity, optionalBool(pt.VMRestartRequired), supersedes, packages, pt.Build, pt.Release)
@@ -417,6 +539,13 @@ func (p *pageTx) putFixes(fixes []normalize.Fix) error {
 		if err := p.putFix(f, stored[recordKey{f.Vendor, f.ID}]); err != nil {
 			return fmt.Errorf("fix %s: %w", f.ID, err)
 		}
+	}
+	if stale && p.asOf != "" {
+		// An older capture's fix list says nothing about a later copy's.
+		if stale, err = p.newer(sqlNewerPage, p.url, p.asOf); err != nil {
+			return err
+		}
+		stale = !stale
 	}
 	if stale {
 		// fix_cves and fix_patches of the dropped fixes go with them (ON DELETE CASCADE).
@@ -519,4 +648,27 @@ func (p *pageTx) putFix(f normalize.Fix, existed bool) error {
 		}
 	}
 	return nil
+}
+
+// newerRecord is sqlNewerRecord for one table.
+func newerRecord(table string) string {
+	return strings.Replace(sqlNewerRecord, "{table}", table, 1)
+}
+
+// newer runs one of the EXISTS queries above.
+func (p *pageTx) newer(query string, args ...any) (bool, error) {
+	var yes bool
+	if err := p.bound.get(p.ctx, p.tx, query, p.s.stmts[query]).QueryRowContext(p.ctx, args...).Scan(&yes); err != nil {
+		return false, fmt.Errorf("compare with later copies: %w", err)
+	}
+	return yes, nil
+}
+
+// olderThanStored reports whether the page being written is a capture
+// older than the fetch or capture the record's stored copy came from.
+func (p *pageTx) olderThanStored(table, vendor, id string) (bool, error) {
+	if p.asOf == "" {
+		return false, nil
+	}
+	return p.newer(newerRecord(table), vendor, id, p.asOf)
 }

@@ -26,7 +26,8 @@ FROM documents WHERE url = ? ORDER BY last_fetched_at DESC, id DESC LIMIT 1`
 SELECT records FROM documents WHERE url = ?1 AND (records_digest <> '' OR parse_error = '')
 ORDER BY last_fetched_at DESC, id DESC LIMIT 1`
 	sqlDocument = `
-SELECT url, source, last_fetched_at, status, content_type, body, body_encoding, etag, last_modified, links, parse_error, records_digest
+SELECT url, source, last_fetched_at, status, content_type, body, body_encoding, etag, last_modified, links, parse_error, records_digest,
+	coalesce(captured_at, ''), archive_url
 FROM documents WHERE id = ?`
 )
 
@@ -129,11 +130,11 @@ SELECT id FROM (
 // Document loads one stored fetch by ID with its body decompressed.
 func (s *Store) Document(ctx context.Context, id int64) (Document, error) {
 	d := Document{ID: id}
-	var fetched, encoding, links string
+	var fetched, encoding, links, captured string
 	var body []byte
 	s.mu.Lock()
 	err := s.queryRow(ctx, sqlDocument, id).Scan(&d.URL, &d.Source, &fetched, &d.Status, &d.ContentType, &body, &encoding,
-		&d.ETag, &d.LastModified, &links, &d.ParseError, &d.RecordsDigest)
+		&d.ETag, &d.LastModified, &links, &d.ParseError, &d.RecordsDigest, &captured, &d.ArchiveURL)
 	s.mu.Unlock()
 	// The rest works on copies, outside the lock, so one page's
 	// decompression overlaps another's write.
@@ -145,6 +146,11 @@ func (s *Store) Document(ctx context.Context, id int64) (Document, error) {
 	}
 	if err := json.Unmarshal([]byte(links), &d.Links); err != nil {
 		return Document{}, fmt.Errorf("load document %d: links: %w", id, err)
+	}
+	if captured != "" {
+		if d.CapturedAt, err = time.Parse(timeLayout, captured); err != nil {
+			return Document{}, fmt.Errorf("load document %d: capture time: %w", id, err)
+		}
 	}
 	switch encoding {
 	case "identity":

@@ -209,6 +209,9 @@ func writeCadence(w io.Writer, r analysis.Result) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := writeArchived(w, r); err != nil {
+		return err
+	}
 	perEvent := "-"
 	if r.DaysPerEvent != nil {
 		perEvent = fmt.Sprintf("%.2f (%d days / %d events)", *r.DaysPerEvent, r.WindowDays, r.Count)
@@ -249,6 +252,25 @@ func writeCadenceCompare(w io.Writer, windowDays int, rs []analysis.Result) erro
 			line += "\t" + share
 		}
 		fmt.Fprintln(tw, line)
+	}
+	return tw.Flush()
+}
+
+// writeArchived lists, when the window holds any, the patches known from
+// Internet Archive captures with the capture each was read from.
+func writeArchived(w io.Writer, r analysis.Result) error {
+	var rows []analysis.Archived
+	for _, ev := range r.Events {
+		rows = append(rows, ev.Archived...)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\nfrom the Internet Archive")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "patch\tpage\tcaptured\tarchive copy")
+	for _, a := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.PatchID, a.Page, a.CapturedAt, a.ArchiveURL)
 	}
 	return tw.Flush()
 }

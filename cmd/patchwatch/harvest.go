@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -26,8 +28,18 @@ Index pages are always fetched. A detail page fetched within --revisit is not
 asked for again; an older one is asked for conditionally (ETag /
 Last-Modified), and a 304 or an identical body writes nothing.
 
+With --history the run reads the sources' historical pages (listed by
+'patchwatch sources') from the Internet Archive instead: every capture the
+CDX API lists between --from and --to, one per distinct body, parsed as its
+original URL and stored under it with the capture time and archive address.
+Captures already held cost no request; an interrupted run continues its
+listings where it stopped; web.archive.org gets one request per
+--archive-delay. A later live page wins over a capture; an older capture
+never overwrites newer records.
+
 Examples:
   patchwatch harvest --replay fixtures          # from the recorded pages, no network
+  patchwatch harvest --history --source vmware --from 2007-01-01 --to 2008-01-31
   patchwatch harvest --source xen               # live, politely
   patchwatch harvest --record /tmp/pages        # live, and save every page fetched
   patchwatch harvest --mirror xenbits.xen.org=http://127.0.0.1:8080`)
@@ -50,6 +62,10 @@ Examples:
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
 	quiet := fs.Bool("quiet", false, "log only warnings and errors, and show no progress")
 	verbose := fs.Bool("v", false, "log every page")
+	history := fs.Bool("history", false, "read the sources' historical pages from the Internet Archive instead of the live sites")
+	from := fs.String("from", "", "with --history: only captures taken on or after this `day` (YYYY-MM-DD)")
+	to := fs.String("to", "", "with --history: only captures taken on or before this `day` (YYYY-MM-DD)")
+	archiveDelay := fs.Duration("archive-delay", scrapers.DefaultArchiveDelay, "with --history: pause between requests to web.archive.org (live only)")
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}
@@ -71,6 +87,8 @@ Examples:
 		notNegative("retry-wait", *retryWait),
 		notNegative("revisit", *revisit),
 		notNegative("wait", *wait),
+		notNegative("archive-delay", *archiveDelay),
+		historyOnly(fs, *history, "from", "to", "archive-delay"),
 	); err != nil {
 		return fail(err)
 	}
@@ -104,6 +122,14 @@ Examples:
 			cfg.Mirrors = map[string]*url.URL{}
 		}
 		cfg.Mirrors[host] = base
+	}
+	if *history {
+		ad := *archiveDelay
+		if ad == 0 {
+			ad = -1 // the flag's 0 means no pause
+		}
+		return runHistory(ctx, e, historyOptions{cfg: cfg, sources: sources, db: *db, wait: *wait, commitEvery: *commitEvery,
+			from: *from, to: *to, archiveDelay: ad, log: log})
 	}
 	fetcher, err := scrapers.NewFetcher(cfg)
 	if err != nil {
@@ -197,6 +223,17 @@ func inRange[T int | int64](flag string, v, lo, hi T) error {
 		return fmt.Errorf("--%s %d is out of range: want %d to %d", flag, v, lo, hi)
 	}
 	return nil
+}
+
+// historyOnly rejects flags that mean something only with --history.
+func historyOnly(fs *flag.FlagSet, history bool, names ...string) error {
+	var errs []error
+	fs.Visit(func(f *flag.Flag) {
+		if !history && slices.Contains(names, f.Name) {
+			errs = append(errs, fmt.Errorf("--%s needs --history", f.Name))
+		}
+	})
+	return errors.Join(errs...)
 }
 
 // positive rejects a duration flag that is zero or negative.

@@ -9,7 +9,9 @@ import (
 )
 
 func runSources(_ context.Context, e *env, args []string) int {
-	fs := newFlags(e, "sources", "", "List every source: its name, what it covers, its hosts and where a harvest starts.")
+	fs := newFlags(e, "sources", "", `List every source: its name, what it covers, its hosts, where a harvest
+starts (start:) and which pages a history harvest reads from the Internet
+Archive (history:), with the pages they link to on the same hosts.`)
 	if code, stop := parseFlags(fs, args); stop {
 		return code
 	}
@@ -17,6 +19,9 @@ func runSources(_ context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stdout, "%s\n  %s\n  hosts: %s\n", s.Name(), s.Description(), strings.Join(s.Domains(), ", "))
 		for _, u := range s.Seeds() {
 			fmt.Fprintf(e.stdout, "  start: %s\n", u)
+		}
+		for _, h := range scrapers.HistorySeedsOf(s) {
+			fmt.Fprintf(e.stdout, "  history: %s (%s)\n", h.URL, h.Note)
 		}
 	}
 	return exitOK
