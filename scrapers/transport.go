@@ -80,10 +80,10 @@ func contentTypeFor(name string, body []byte) string {
 type replayTransport struct{ dir string }
 
 func (t replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	name, err := recordedName(t.dir, req)
 	if req.Body != nil {
 		req.Body.Close()
 	}
-	name, err := RecordedPath(t.dir, req.URL)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrNotRecorded, req.URL, err)
 	}
@@ -126,6 +126,10 @@ type recordTransport struct {
 }
 
 func (t recordTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	name, err := recordedName(t.dir, req)
+	if err != nil {
+		return nil, err
+	}
 	resp, err := t.next.RoundTrip(req)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		return resp, err
@@ -134,10 +138,6 @@ func (t recordTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body.Close()
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", req.URL, err)
-	}
-	name, err := RecordedPath(t.dir, req.URL)
-	if err != nil {
-		return nil, err
 	}
 	if err := writeFileAtomic(name, body); err != nil {
 		return nil, fmt.Errorf("record %s: %w", req.URL, err)
