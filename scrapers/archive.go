@@ -102,7 +102,7 @@ func (r *sourceRun) fillFromArchive(as ArchiveSource) (time.Time, *PageError) {
 	if err := r.pause(); err != nil {
 		return fail(archive, 0, err)
 	}
-	if err := r.readArchive(as, archive); err != nil {
+	if err := r.readArchive(as, archive, built); err != nil {
 		return fail(archive, 0, err)
 	}
 	if err := r.pause(); err != nil {
@@ -121,7 +121,7 @@ func (r *sourceRun) fillFromArchive(as ArchiveSource) (time.Time, *PageError) {
 // each bounded by MaxBodyBytes after decompression. A document that cannot
 // be read or parsed is a page failure and the walk goes on; a broken
 // stream ends it with an error naming the last good entry.
-func (r *sourceRun) readArchive(as ArchiveSource, archive string) error {
+func (r *sourceRun) readArchive(as ArchiveSource, archive string, built time.Time) error {
 	resp, err := r.get(archive, r.h.Fetcher.stream)
 	if err != nil {
 		if resp != nil {
@@ -167,7 +167,7 @@ func (r *sourceRun) readArchive(as ArchiveSource, archive string) error {
 			continue
 		}
 		last = hdr.Name
-		if r.storeEntry(archive, doc, body) {
+		if r.storeEntry(archive, built, doc, body) {
 			kept++
 		}
 	}
@@ -177,17 +177,20 @@ func (r *sourceRun) readArchive(as ArchiveSource, archive string) error {
 
 // storeEntry parses and stores one archive entry as the document at its
 // canonical URL, exactly as if it had been fetched from there, so reparse
-// treats it like any page. It reports whether the entry was kept: an entry
-// the parser finds no records in is not the source's subject and is left
-// out, unless a copy of it is stored already.
-func (r *sourceRun) storeEntry(archive, doc string, body []byte) bool {
+// treats it like any page. Its fetch time is the archive's build time, the
+// moment its content was current, so that the change list can tell when
+// the vendor changed it since. It reports whether the entry was kept: an
+// entry the parser finds no records in is not the source's subject and is
+// left out, unless a copy of it is stored already; a copy fetched after
+// the archive was built is newer than the entry and stays as it is.
+func (r *sourceRun) storeEntry(archive string, built time.Time, doc string, body []byte) bool {
 	st, err := r.h.Sink.State(r.ctx, doc)
 	if err != nil {
 		r.fail(doc, 0, err)
 		return false
 	}
 	sum := sha256.Sum256(body)
-	if st.Known && st.ParseError == "" && st.SHA256 == hex.EncodeToString(sum[:]) {
+	if st.Known && st.ParseError == "" && (st.SHA256 == hex.EncodeToString(sum[:]) || st.LastFetched.After(built)) {
 		r.count(func(rep *Report) { rep.Unchanged++ })
 		return true
 	}
@@ -197,7 +200,7 @@ func (r *sourceRun) storeEntry(archive, doc string, body []byte) bool {
 		return false
 	}
 	const ct = "application/json"
-	f := Fetched{Source: r.src.Name(), URL: doc, Status: http.StatusOK, ContentType: ct, Body: body, FetchedAt: r.h.now().UTC()}
+	f := Fetched{Source: r.src.Name(), URL: doc, Status: http.StatusOK, ContentType: ct, Body: body, FetchedAt: built.UTC()}
 	parsed, err := r.src.Parse(Page{URL: u, ContentType: ct, Body: body})
 	if err == nil {
 		err = parsed.Validate()

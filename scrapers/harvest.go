@@ -161,9 +161,9 @@ type sourceRun struct {
 func (h *Harvester) runSource(ctx context.Context, src Source) Report {
 	r := &sourceRun{
 		h: h, ctx: ctx, src: src,
-		log:    h.logger().With("source", src.Name()),
-		seeds:  map[string]bool{},
-		queued: map[string]bool{},
+		log:      h.logger().With("source", src.Name()),
+		seeds:    map[string]bool{},
+		queued:   map[string]bool{},
 		queue:    newFrontier(),
 		rep:      Report{Source: src.Name(), StartedAt: h.now().UTC()},
 		changed:  map[string]time.Time{},
@@ -253,7 +253,7 @@ func (r *sourceRun) onRequest(req *colly.Request) {
 	if k := req.Ctx.Get(keyKey); k != "" {
 		u = k
 	}
-	if r.seeds[u] || !st.Known || st.ParseError != "" {
+	if r.seeds[u] || !st.Known || st.ParseError != "" || r.changedSince(u, st) {
 		return
 	}
 	if st.ETag != "" {
@@ -325,7 +325,7 @@ func (r *sourceRun) onResponse(resp *colly.Response) {
 			pageURL = ku
 		}
 	}
-	if st.Known && st.ParseError == "" && st.SHA256 == hex.EncodeToString(sum[:]) {
+	if st.Known && st.ParseError == "" && st.SHA256 == hex.EncodeToString(sum[:]) && !r.changedSince(f.URL, st) {
 		// Same body as stored: nothing to write.
 		r.count(func(rep *Report) { rep.Unchanged++ })
 		r.followUnchanged(f.URL, st, Page{URL: pageURL, ContentType: f.ContentType, Body: resp.Body})

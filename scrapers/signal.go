@@ -32,6 +32,17 @@ func (r *sourceRun) current(u string, st PageState) bool {
 	return usable && r.h.Revisit > 0 && r.h.now().Sub(st.LastFetched) < r.h.Revisit
 }
 
+// changedSince says whether a listing dates u's last change after the
+// stored copy was fetched. Such a request is made unconditionally, and a
+// body found the same is written again all the same, so that the stored
+// fetch time moves past the change and the next harvest leaves u alone.
+func (r *sourceRun) changedSince(u string, st PageState) bool {
+	r.mu.Lock()
+	t, ok := r.changed[u]
+	r.mu.Unlock()
+	return ok && st.Known && t.After(st.LastFetched)
+}
+
 // followParsed queues a page's links and requests, remembering the change
 // signal the page gave for each.
 func (r *sourceRun) followParsed(p Parsed) {

@@ -52,8 +52,11 @@ func (Source) Description() string {
 	return "KVM/QEMU/libvirt fixes from Red Hat CSAF 2.0 advisories (index.txt, then each RHSA JSON)"
 }
 
-// Seeds implements scrapers.Source: the provider's index of documents.
-func (Source) Seeds() []string { return []string{Base + "index.txt"} }
+// Seeds implements scrapers.Source: the change list and the deletion list.
+// The harvest first fills the source from the archive (ArchivePointer)
+// when it never has; index.txt, which lists every advisory without a
+// date, is no longer read, though pages of it stored earlier still parse.
+func (Source) Seeds() []string { return []string{Changes, Deletions} }
 
 // Domains implements scrapers.Source.
 func (Source) Domains() []string { return []string{"security.access.redhat.com"} }
@@ -69,6 +72,12 @@ func (Source) Parse(p scrapers.Page) (scrapers.Parsed, error) {
 	switch {
 	case u.Path == "/data/csaf/v2/advisories/index.txt":
 		return parseIndex(p.Body, u)
+	case u.String() == ArchivePointer:
+		return parsePointer(p.Body, u)
+	case u.String() == Changes:
+		return parseChanges(p.Body, u)
+	case u.String() == Deletions:
+		return parseDeletions(p.Body, u)
 	case documentPath.MatchString(u.Path):
 		m := documentPath.FindStringSubmatch(u.Path)
 		return parseDocument(p.Body, u, "RHSA-"+m[2]+":"+m[3])
