@@ -60,6 +60,16 @@ func RequestOf(u *url.URL) (q Request, ok bool) {
 	return Request{Method: method, URL: plain.String(), Body: body}, true
 }
 
+// RecordedPath is where the request lives in a record/replay directory
+// (see recordedName).
+func (q Request) RecordedPath(dir string) (string, error) {
+	req, err := http.NewRequest(q.Method, q.URL, strings.NewReader(q.Body))
+	if err != nil {
+		return "", err
+	}
+	return recordedName(dir, req)
+}
+
 // bodyDigestLen is how many hex digits of the body's sha256 name a
 // recorded request: 64 bits tell apart any two bodies one source sends.
 const bodyDigestLen = 16

@@ -196,3 +196,43 @@ func TestRedHatFaults(t *testing.T) {
 		}
 	})
 }
+
+// TestBroadcomListErrorPage: the Broadcom list (a POST) answering an HTML
+// error page ends in a ledger error naming the request and saying what
+// came back; the advisories stored from it before stay.
+func TestBroadcomListErrorPage(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, fixtures, dir)
+	db := filepath.Join(t.TempDir(), "pw.db")
+	vmware := func() int {
+		code, _, _ := runCmd(t, "harvest", "--db", db, "--replay", dir, "--quiet", "--source", "vmware")
+		return code
+	}
+	if code := vmware(); code != 0 {
+		t.Fatalf("good harvest: exit %d: %v", code, runErrors(t, db))
+	}
+	before := queryRows(t, db, `SELECT id, status, severity FROM advisories WHERE id = 'VMSA-2024-0012'`)
+	if len(before) != 1 {
+		t.Fatalf("VMSA-2024-0012 not stored from the Broadcom list: %v", before)
+	}
+	lists, err := filepath.Glob(filepath.Join(dir, "support.broadcom.com", "web", "ecx", "security-advisory", "-", "securityadvisory", "getSecurityAdvisoryList.POST-*"))
+	if err != nil || len(lists) != 1 {
+		t.Fatalf("recorded POST list: %v %v", lists, err)
+	}
+	page := "<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Access Denied</h1></body></html>"
+	if err := os.WriteFile(lists[0], []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := vmware(); code == 0 {
+		t.Fatal("a harvest whose list answered an error page exited 0")
+	}
+	errs := runErrors(t, db)
+	const list = "https://support.broadcom.com/web/ecx/security-advisory/-/securityadvisory/getSecurityAdvisoryList#request=POST"
+	if len(errs) != 1 || !strings.HasPrefix(errs[0], list) || !strings.Contains(errs[0], "an HTML page where the JSON advisory list should be") ||
+		!strings.Contains(errs[0], "earlier records kept") {
+		t.Errorf("ledger %q; want one error naming the POST list, the HTML page and the kept records", errs)
+	}
+	if diff := cmp.Diff(before, queryRows(t, db, `SELECT id, status, severity FROM advisories WHERE id = 'VMSA-2024-0012'`)); diff != "" {
+		t.Errorf("VMSA-2024-0012 changed (-before +after):\n%s", diff)
+	}
+}
