@@ -105,8 +105,9 @@ type Harvester struct {
 	Fetcher *Fetcher
 	Sink    Sink
 	// Revisit is how long a detail page fetched earlier is trusted without
-	// asking the server again; 0 asks (conditionally) every time. Seeds,
-	// the index pages, are always fetched.
+	// asking the server again, when its listing gives no change signal
+	// (Parsed.Changed); 0 asks (conditionally) every time, signal or not.
+	// Seeds, the index pages, are always fetched.
 	Revisit time.Duration
 	// Now stamps fetched pages; tests fix it.
 	Now    func() time.Time

@@ -17,7 +17,9 @@ type Withdrawer interface {
 // current, and a document never stored is current when the archive the
 // source was filled from already covered its change (it was left out on
 // purpose, as not the source's subject). Without a signal the revisit age
-// decides, the fallback for vendors that publish none.
+// decides, the fallback for vendors that publish none. A revisit age of 0
+// trusts no stored copy, signal or not: every one is asked for again
+// (conditionally), as an operator checking the vendor's signal would.
 func (r *sourceRun) current(u string, st PageState) bool {
 	r.mu.Lock()
 	t, signalled := r.changed[u]
@@ -25,7 +27,7 @@ func (r *sourceRun) current(u string, st PageState) bool {
 	usable := st.Known && st.ParseError == ""
 	switch {
 	case signalled && usable:
-		return !t.After(st.LastFetched)
+		return r.h.Revisit > 0 && !t.After(st.LastFetched)
 	case signalled:
 		return !st.Known && !r.since.IsZero() && !t.After(r.since)
 	}
