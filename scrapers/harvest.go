@@ -197,8 +197,16 @@ func (h *Harvester) runSource(ctx context.Context, src Source) Report {
 			seeds = append(seeds, q.Key())
 		}
 	}
+	frozen := map[string]bool{}
+	if fs, ok := src.(FrozenSeeder); ok {
+		for _, seed := range fs.FrozenSeeds() {
+			frozen[canonical(seed)] = true
+		}
+	}
 	for _, seed := range seeds {
-		r.seeds[canonical(seed)] = true
+		if !frozen[canonical(seed)] {
+			r.seeds[canonical(seed)] = true
+		}
 	}
 	r.follow(seeds)
 	var workers sync.WaitGroup

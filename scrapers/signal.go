@@ -12,6 +12,15 @@ type Withdrawer interface {
 	Withdraw(ctx context.Context, documentURLs []string) (int, error)
 }
 
+// FrozenSeeder is a Source some of whose seeds index archives that no
+// longer change: a retired site, a mailing list's past years. Those are
+// visited like detail pages, so within the revisit age the stored copy and
+// its links stand without a request; the other seeds are fetched on every
+// harvest.
+type FrozenSeeder interface {
+	FrozenSeeds() []string
+}
+
 // current says whether u's stored copy can stand without a request. Where
 // a listing gave u's last change, that decides: a copy fetched after it is
 // current, and a document never stored is current when the archive the

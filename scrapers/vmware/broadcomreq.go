@@ -42,6 +42,12 @@ func (Source) SeedRequests() []scrapers.Request {
 	return []scrapers.Request{broadcomRequest(0)}
 }
 
+// FrozenSeeds implements scrapers.FrozenSeeder: every GET seed indexes an
+// era that has ended (the security-announce years, the retired vmware.com
+// and kb.vmware.com pages), so only the Broadcom list is read every night
+// and those pages are asked for again after the revisit age.
+func (s Source) FrozenSeeds() []string { return s.Seeds() }
+
 // broadcomPage is which page of the list a stored answer is, from the
 // request its key carries; a key without one (an answer recorded before
 // requests had keys) is page 0.
