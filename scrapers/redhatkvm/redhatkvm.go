@@ -7,7 +7,8 @@
 //
 //   - index https://security.access.redhat.com/data/csaf/v2/advisories/index.txt:
 //     one relative path a line, "2015/rhsa-2015_0999.json"; changes.csv beside
-//     it lists the same paths with their last-change time, for incremental runs.
+//     it lists the same paths with their last-change time, deletions.csv the
+//     withdrawn ones, and archive_latest.txt names the archive of them all.
 //   - advisory https://security.access.redhat.com/data/csaf/v2/advisories/<year>/rhsa-<year>_<nnnn>.json:
 //     document (tracking id RHSA-2015:0999, dates, aggregate_severity, notes),
 //     product_tree (branches down to product_version entries named
@@ -15,10 +16,13 @@
 //     notes, threats impact, remediations vendor_fix with product_ids and an
 //     optional restart_required category).
 //
-// The index lists every Red Hat advisory, so each document is fetched and
-// the parser keeps only those that touch KVM: a product_version whose
-// package is qemu-kvm* or libvirt*, or a kernel erratum with a vulnerability
-// whose title or notes name KVM. The source is named "redhat-kvm" rather
+// The first harvest streams the archive archive_latest.txt names (every
+// advisory in one .tar.zst) and later harvests read changes.csv and
+// deletions.csv beside it (changes.go), so a document is fetched on its own
+// only when it changed; index.txt, which lists every advisory without a
+// date, is no longer read. The parser keeps only documents that touch KVM:
+// a product_version whose package is qemu-kvm* or libvirt*, or a kernel
+// erratum with a vulnerability whose title or notes name KVM. The source is named "redhat-kvm" rather
 // than "kvm" because it is Red Hat's view of KVM (its package versions and
 // dates); another distribution would be another source.
 package redhatkvm
