@@ -236,3 +236,26 @@ func TestBroadcomListErrorPage(t *testing.T) {
 		t.Errorf("VMSA-2024-0012 changed (-before +after):\n%s", diff)
 	}
 }
+
+// TestReparseKeepsWithdrawals: re-parsing every stored page (which writes
+// each advisory as published) leaves the advisories deletions.csv named
+// withdrawn.
+func TestReparseKeepsWithdrawals(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, filepath.Join(fixtures, "security.access.redhat.com"), filepath.Join(dir, "security.access.redhat.com"))
+	row := `"2018/rhsa-2018_0395.json","2025-02-01T00:00:00+00:00"` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(csafDir), "deletions.csv"), []byte(row), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "pw.db")
+	if code, _ := redhatRun(t, db, dir); code != 0 {
+		t.Fatalf("harvest: exit %d: %v", code, runErrors(t, db))
+	}
+	if code, _, errs := runCmd(t, "reparse", "--db", db, "--force"); code != 0 {
+		t.Fatalf("reparse: exit %d: %s", code, errs)
+	}
+	got := queryRows(t, db, `SELECT id FROM advisories WHERE status = 'withdrawn'`)
+	if diff := cmp.Diff([]map[string]any{{"id": "RHSA-2018:0395"}}, got); diff != "" {
+		t.Errorf("withdrawn after reparse (-want +got):\n%s", diff)
+	}
+}
