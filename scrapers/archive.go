@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -40,11 +42,12 @@ type ArchiveSource interface {
 
 // streamTransport is the chain archives are fetched through: the shared
 // in-flight cap, retries, recording, the archive size limit. It skips the
-// charset pass, which would read the whole body.
+// charset pass, which would read the whole body, and records by copying
+// the body to disk as it is read.
 func streamTransport(cfg Config, base http.RoundTripper, slots chan struct{}) http.RoundTripper {
 	var rt http.RoundTripper = limitTransport{max: cfg.MaxArchiveBytes, next: base}
 	if cfg.RecordDir != "" {
-		rt = recordTransport{dir: cfg.RecordDir, next: rt}
+		rt = recordStreamTransport{dir: cfg.RecordDir, next: rt}
 	}
 	rt = &retryablehttp.RoundTripper{Client: retryClient(cfg, rt)}
 	return slotTransport{slots: slots, next: rt}
@@ -291,4 +294,70 @@ func (r *sourceRun) pause() error {
 	case <-r.ctx.Done():
 		return r.ctx.Err()
 	}
+}
+
+// recordStreamTransport records like recordTransport without holding the
+// body: it is copied to a temporary file as the reader consumes it, and
+// moved into the replay layout only once read to the end, so an archive
+// that breaks off is never recorded.
+type recordStreamTransport struct {
+	dir  string
+	next http.RoundTripper
+}
+
+func (t recordStreamTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	name, err := recordedName(t.dir, req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := t.next.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		resp.Body.Close()
+		return nil, fmt.Errorf("record %s: %w", req.URL, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".record-*")
+	if err != nil {
+		resp.Body.Close()
+		return nil, fmt.Errorf("record %s: %w", req.URL, err)
+	}
+	resp.Body = &recordingBody{rc: resp.Body, tmp: tmp, name: name, url: req.URL.String()}
+	return resp, nil
+}
+
+type recordingBody struct {
+	rc        io.ReadCloser
+	tmp       *os.File
+	name, url string
+	done      bool
+}
+
+func (b *recordingBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if n > 0 && !b.done {
+		if _, werr := b.tmp.Write(p[:n]); werr != nil {
+			return n, fmt.Errorf("record %s: %w", b.url, werr)
+		}
+	}
+	if errors.Is(err, io.EOF) && !b.done {
+		b.done = true
+		if cerr := b.tmp.Close(); cerr != nil {
+			return n, fmt.Errorf("record %s: %w", b.url, cerr)
+		}
+		if rerr := os.Rename(b.tmp.Name(), b.name); rerr != nil {
+			return n, fmt.Errorf("record %s: %w", b.url, rerr)
+		}
+	}
+	return n, err
+}
+
+func (b *recordingBody) Close() error {
+	if !b.done {
+		b.done = true
+		b.tmp.Close()
+		os.Remove(b.tmp.Name())
+	}
+	return b.rc.Close()
 }

@@ -101,3 +101,28 @@ func TestArchiveHostileEntries(t *testing.T) {
 		t.Errorf("pointer stored with links %v, want the archive", got)
 	}
 }
+
+// TestArchiveRecordThenReplay: --record keeps the archive (copied to disk
+// as it streams) and the pointer, and a replay of them stores the same.
+func TestArchiveRecordThenReplay(t *testing.T) {
+	archive := tarZst(t, [][2]string{{"docs/1.txt", "first document"}})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/latest.txt", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("next:https://vendor.example/all.tar.zst"))
+	})
+	mux.HandleFunc("/all.tar.zst", func(w http.ResponseWriter, r *http.Request) { w.Write(archive) })
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	dir := t.TempDir()
+	cfg := testConfig(srv)
+	cfg.RecordDir = dir
+	src := archiveSource{echoSource{domains: []string{"vendor.example"}}}
+	if live, _ := harvest(t, cfg, src); live.Failed != 0 || live.Pages != 1 {
+		t.Fatalf("live: %d pages, errors %v", live.Pages, live.Errors)
+	}
+	srv.Close()
+	replayed, sink := harvest(t, Config{ReplayDir: dir}, src)
+	if replayed.Failed != 0 || sink.title("https://vendor.example/docs/1.txt") != "first document" {
+		t.Fatalf("replay: errors %v, stored %v", replayed.Errors, sink.fetched)
+	}
+}
