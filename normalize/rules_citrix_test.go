@@ -29,7 +29,8 @@ func TestCitrixRules(t *testing.T) {
 		{"Users can now choose a VM's TimeStamp Counter (TSC) mode with xe vm-param-set platform:tsc_mode.", "feature", "citrix-feature"},
 		{"Creating an SR on an iSL Dell EqualLogic storage array fails with newer array firmware.", "hardware-compat", "citrix-hardware"},
 		{"Live migration of fully virtualized VMs occasionally fails. [CA-87350]", "vmm", "citrix-hypervisor"},
-		{"The emulated floppy controller in qemu did not bound its buffer index.", "console-os", "citrix-qemu"},
+		{"The emulated floppy controller in qemu did not bound its buffer index.", "vmm", "citrix-qemu"},
+		{"XenCenter could show a stale pool name after a rename.", "unclassified", "citrix-xencenter"},
 		{"The installer shows a typo on the welcome screen.", "unclassified", "none"},
 	})
 	if got := Classify("xen", Field{Name: "issue", Text: "Restarting XAPI in a pool"}); got.Rule == "citrix-dom0" {

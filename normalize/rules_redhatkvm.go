@@ -11,14 +11,15 @@ import "regexp"
 // guests from the host and is the management layer: console-os. Other
 // host-kernel fixes that ship in the same kernel erratum touch the host OS
 // beside the hypervisor: console-os, component "host kernel". CPU side
-// channels are hardware compatibility, as for every vendor.
+// channels are hardware compatibility, as for every vendor; Red Hat titles
+// them "hw: cpu: …" or "hardware: …".
 var redhatKVMRules = []Rule{
 	{"rhkvm-cpu-speculation", "redhat-kvm", HardwareCompat, "CPU speculative execution",
-		regexp.MustCompile(`(?i)speculative|spectre|meltdown|side[- ]channel|microcode|fill buffer|store buffer|load port|\bMDS\b|\bL1TF\b`)},
+		regexp.MustCompile(`(?i)(?:^|\s)(?:hw|hardware):|speculat(?:ive|ion)|\bspec-ctrl\b|\bIBRS\b|\bIBPB\b|\bSTIBP\b|\bSSBD\b|spectre|meltdown|side[- ]channel|transient execution|microcode|fill buffer|store buffer|load port|Data Sampling|Branch History|\bMDS\b|\bL1TF\b|\bGDS\b|\bSRSO\b|retbleed`)},
 	{"rhkvm-kernel-kvm", "redhat-kvm", VMM, "kvm.ko",
-		regexp.MustCompile(`(?i)(?:^|[\s:(])KVM(?:$|[^-\w])|\bnVMX\b|\bkvm_\w+`)},
+		regexp.MustCompile(`(?i)(?:^|[\s:(/])KVM(?:$|[^-\w])|\bn(?:VMX|SVM)\b|\bkvm_\w+`)},
 	{"rhkvm-qemu", "redhat-kvm", VMM, "qemu device model",
-		regexp.MustCompile(`(?i)\bqemu\b|device model|emulat(?:ion|ed|or)`)},
+		regexp.MustCompile(`(?i)\bqemu\b|\b(?:lib)?slirp\b|device model|emulat(?:ion|ed|or)`)},
 	{"rhkvm-libvirt", "redhat-kvm", ConsoleOS, "libvirt",
 		regexp.MustCompile(`(?i)\blibvirtd?\b|\bvirsh\b`)},
 	{"rhkvm-host-kernel", "redhat-kvm", ConsoleOS, "host kernel",

@@ -45,9 +45,13 @@ type Category string
 // Fix categories.
 const (
 	// ConsoleOS is the management OS beside the hypervisor: the ESX service
-	// console, Xen's dom0 userland and toolstack, Hyper-V's parent partition.
+	// console, Xen's dom0 kernel, userland and toolstack, Hyper-V's parent
+	// partition, a KVM host's kernel outside kvm.ko, and the management
+	// agents in them.
 	ConsoleOS Category = "console-os"
-	// VMM is the hypervisor and its virtual machine monitor.
+	// VMM is the hypervisor and its virtual machine monitor, with the
+	// device emulation a guest reaches wherever it runs: qemu is VMM for
+	// every vendor.
 	VMM Category = "vmm"
 	// HardwareCompat is drivers, firmware, CPU errata and their mitigations.
 	HardwareCompat Category = "hardware-compat"

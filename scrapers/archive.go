@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,7 +92,7 @@ func (r *sourceRun) fillFromArchive(as ArchiveSource) (time.Time, *PageError) {
 	}
 	ptrURL, _ := url.Parse(ptr)
 	ct := resp.Header.Get("Content-Type")
-	parsed, err := r.src.Parse(Page{URL: ptrURL, ContentType: ct, Body: body})
+	parsed, err := ParseWithin(r.ctx, r.src, Page{URL: ptrURL, ContentType: ct, Body: body}, r.h.Fetcher.cfg.ParseTimeout)
 	if err == nil && len(parsed.Follow) != 1 {
 		err = fmt.Errorf("names %d archives, want 1", len(parsed.Follow))
 	}
@@ -204,7 +206,7 @@ func (r *sourceRun) storeEntry(archive string, built time.Time, doc string, body
 	}
 	const ct = "application/json"
 	f := Fetched{Source: r.src.Name(), URL: doc, Status: http.StatusOK, ContentType: ct, Body: body, FetchedAt: built.UTC()}
-	parsed, err := r.src.Parse(Page{URL: u, ContentType: ct, Body: body})
+	parsed, err := ParseWithin(r.ctx, r.src, Page{URL: u, ContentType: ct, Body: body}, r.h.Fetcher.cfg.ParseTimeout)
 	if err == nil {
 		err = parsed.Validate()
 	}
@@ -297,16 +299,17 @@ func (r *sourceRun) pause() error {
 }
 
 // recordStreamTransport records like recordTransport without holding the
-// body: it is copied to a temporary file as the reader consumes it, and
-// moved into the replay layout only once read to the end, so an archive
-// that breaks off is never recorded.
+// body: it is copied to a temporary file (opened through an os.Root, like
+// every recording) as the reader consumes it, and moved into the replay
+// layout only once read to the end, so an archive that breaks off is never
+// recorded.
 type recordStreamTransport struct {
 	dir  string
 	next http.RoundTripper
 }
 
 func (t recordStreamTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	name, err := recordedName(t.dir, req)
+	name, err := requestName(req)
 	if err != nil {
 		return nil, err
 	}
@@ -314,24 +317,43 @@ func (t recordStreamTransport) RoundTrip(req *http.Request) (*http.Response, err
 	if err != nil || resp.StatusCode != http.StatusOK {
 		return resp, err
 	}
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		resp.Body.Close()
-		return nil, fmt.Errorf("record %s: %w", req.URL, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".record-*")
+	b, err := newRecordingBody(t.dir, filepath.FromSlash(name), resp.Body)
 	if err != nil {
 		resp.Body.Close()
 		return nil, fmt.Errorf("record %s: %w", req.URL, err)
 	}
-	resp.Body = &recordingBody{rc: resp.Body, tmp: tmp, name: name, url: req.URL.String()}
+	b.url = req.URL.String()
+	resp.Body = b
 	return resp, nil
 }
 
 type recordingBody struct {
 	rc        io.ReadCloser
+	root      *os.Root
 	tmp       *os.File
 	name, url string
 	done      bool
+}
+
+func newRecordingBody(dir, name string, rc io.ReadCloser) (*recordingBody, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := root.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		root.Close()
+		return nil, err
+	}
+	tmpName := filepath.Join(filepath.Dir(name), ".record-"+strconv.FormatUint(rand.Uint64(), 36))
+	tmp, err := root.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	return &recordingBody{rc: rc, root: root, tmp: tmp, name: name}, nil
 }
 
 func (b *recordingBody) Read(p []byte) (int, error) {
@@ -343,21 +365,31 @@ func (b *recordingBody) Read(p []byte) (int, error) {
 	}
 	if errors.Is(err, io.EOF) && !b.done {
 		b.done = true
-		if cerr := b.tmp.Close(); cerr != nil {
-			return n, fmt.Errorf("record %s: %w", b.url, cerr)
+		tmp := b.tmpName()
+		cerr := b.tmp.Close()
+		if cerr == nil {
+			cerr = b.root.Rename(tmp, b.name)
 		}
-		if rerr := os.Rename(b.tmp.Name(), b.name); rerr != nil {
-			return n, fmt.Errorf("record %s: %w", b.url, rerr)
+		b.root.Close()
+		if cerr != nil {
+			return n, fmt.Errorf("record %s: %w", b.url, cerr)
 		}
 	}
 	return n, err
 }
 
+// tmpName is the temporary file's name inside the root.
+func (b *recordingBody) tmpName() string {
+	return filepath.Join(filepath.Dir(b.name), filepath.Base(b.tmp.Name()))
+}
+
 func (b *recordingBody) Close() error {
 	if !b.done {
 		b.done = true
+		tmp := b.tmpName()
 		b.tmp.Close()
-		os.Remove(b.tmp.Name())
+		b.root.Remove(tmp)
+		b.root.Close()
 	}
 	return b.rc.Close()
 }

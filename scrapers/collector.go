@@ -39,6 +39,9 @@ type Config struct {
 	Parallel int
 	// Timeout bounds one page fetch, retries and backoff included.
 	Timeout time.Duration
+	// ParseTimeout bounds the parsing of one page (default
+	// DefaultParseTimeout): a page that takes longer fails as too slow.
+	ParseTimeout time.Duration
 	// MaxBodyBytes fails a page larger than this instead of truncating it.
 	// It also bounds each document inside an archive, after decompression.
 	MaxBodyBytes int64
@@ -75,6 +78,9 @@ func (c Config) Defaults() Config {
 	if c.Timeout <= 0 {
 		c.Timeout = 2 * time.Minute
 	}
+	if c.ParseTimeout <= 0 {
+		c.ParseTimeout = DefaultParseTimeout
+	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 32 << 20
 	}
@@ -109,7 +115,7 @@ type Fetcher struct {
 
 // NewFetcher checks the configuration and assembles the transport chain:
 // in-flight cap → charset conversion → retries → (record) → size limit →
-// (mirror) → network, or the replay directory.
+// gzip decoding → (mirror) → network, or the replay directory.
 func NewFetcher(cfg Config) (*Fetcher, error) {
 	cfg = cfg.Defaults()
 	if cfg.ReplayDir != "" && cfg.RecordDir != "" {
@@ -130,7 +136,7 @@ func NewFetcher(cfg Config) (*Fetcher, error) {
 		}
 		base = mirrorTransport{mirrors: cfg.Mirrors, next: base}
 	}
-	var rt http.RoundTripper = limitTransport{max: cfg.MaxBodyBytes, next: base}
+	var rt http.RoundTripper = limitTransport{max: cfg.MaxBodyBytes, next: gunzipTransport{next: base}}
 	if cfg.RecordDir != "" {
 		rt = recordTransport{dir: cfg.RecordDir, next: rt}
 	}

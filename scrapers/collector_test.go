@@ -1,9 +1,12 @@
 package scrapers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -414,6 +417,8 @@ func TestRecordedPath(t *testing.T) {
 		{"https://example.com", "d/example.com/index.html"},
 		{"https://example.com/a?x=1&y=2", "d/example.com/a?x=1&y=2"},
 		{"https://example.com/a/../../etc/passwd", "error"},
+		{"https://example.com/xsa/index.html?q=/../../../../tmp/x", "d/example.com/xsa/index.html?q=%2F..%2F..%2F..%2F..%2Ftmp%2Fx"},
+		{"https://example.com/?q=..", "d/example.com/index.html?q=.."},
 	}
 	for _, c := range cases {
 		u, err := url.Parse(c.url)
@@ -426,6 +431,321 @@ func TestRecordedPath(t *testing.T) {
 		}
 		if got != filepath.FromSlash(c.want) {
 			t.Errorf("RecordedPath(%s) = %q, want %q", c.url, got, c.want)
+		}
+	}
+}
+
+// TestRecordStaysInsideDir records a page whose links and redirects carry
+// "/../" in their query strings: nothing may be written outside the record
+// directory.
+func TestRecordStaysInsideDir(t *testing.T) {
+	const escape = "?q=/../../../../escaped"
+	mux := http.NewServeMux()
+	mux.HandleFunc("/list", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "list\nnext:https://vendor.example/xsa/index.html"+escape+"\nnext:https://vendor.example/moved")
+	})
+	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/xsa/other.html"+escape, http.StatusFound)
+	})
+	mux.HandleFunc("/xsa/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "overwritten") })
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	base := t.TempDir()
+	cfg := testConfig(srv)
+	cfg.RecordDir = filepath.Join(base, "rec")
+	rep, _ := harvest(t, cfg, echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/list"}})
+	if rep.Pages != 3 {
+		t.Errorf("stored %d pages, want 3; errors %v", rep.Pages, rep.Errors)
+	}
+	if _, err := os.Stat(filepath.Join(base, "escaped")); err == nil {
+		t.Fatalf("a query string's /../ wrote %s, outside the record directory", filepath.Join(base, "escaped"))
+	}
+	for _, rel := range []string{"vendor.example/xsa/index.html?q=%2F..%2F..%2F..%2F..%2Fescaped", "vendor.example/xsa/other.html?q=%2F..%2F..%2F..%2F..%2Fescaped"} {
+		if _, err := os.Stat(filepath.Join(cfg.RecordDir, rel)); err != nil {
+			t.Errorf("page not recorded inside the directory: %v", err)
+		}
+	}
+}
+
+// TestReplayStaysInsideDir replays a page linking to "?x=/../../../secret"
+// and to a symbolic link out of the directory: neither may be read.
+func TestReplayStaysInsideDir(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "replay")
+	if err := os.MkdirAll(filepath.Join(dir, "vendor.example"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(base, "secret"), []byte("secret"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "vendor.example", "list"), []byte("list\nnext:https://vendor.example/x?x=/../../../secret\nnext:https://vendor.example/link"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(base, "secret"), filepath.Join(dir, "vendor.example", "link")); err != nil {
+		t.Fatal(err)
+	}
+	rep, sink := harvest(t, Config{ReplayDir: dir}, echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/list"}})
+	for u, f := range sink.fetched {
+		if strings.Contains(string(f.Body), "secret") && u != "https://vendor.example/list" {
+			t.Errorf("%s replayed a file outside the directory: %q", u, f.Body)
+		}
+	}
+	if rep.Failed != 2 {
+		t.Errorf("failed %d pages, want 2; errors %v", rep.Failed, rep.Errors)
+	}
+}
+
+// TestHarvestBodyLimitCountsDecodedBytes serves 4 MB of text gzipped to a
+// few kilobytes under every spelling colly would decode: the size limit
+// must apply to the decoded body, and a small compressed page must still
+// arrive decoded.
+func TestHarvestBodyLimitCountsDecodedBytes(t *testing.T) {
+	gz := func(s string) []byte {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(s))
+		zw.Close()
+		return b.Bytes()
+	}
+	bomb, small := gz(strings.Repeat("a", 4<<20)), gz("small page")
+	serve := func(ce, ct string, body []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if ce != "" {
+				w.Header().Set("Content-Encoding", ce)
+			}
+			w.Header().Set("Content-Type", ct)
+			w.Write(body)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/x-gzip", serve("x-gzip", "text/plain", bomb))
+	mux.HandleFunc("/gzip-identity", serve("gzip, identity", "text/plain", bomb))
+	mux.HandleFunc("/application-x-gzip", serve("", "application/x-gzip", bomb))
+	mux.HandleFunc("/gzip", serve("gzip", "text/plain", bomb))
+	mux.HandleFunc("/small", serve("x-gzip", "text/plain", small))
+	var notGzip atomic.Int32
+	mux.HandleFunc("/not-gzip", func(w http.ResponseWriter, r *http.Request) {
+		notGzip.Add(1)
+		serve("x-gzip", "text/plain", []byte("plain text"))(w, r)
+	})
+	mux.HandleFunc("/layers", serve("gzip, gzip, gzip", "text/plain", gz(string(gz(string(small))))))
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+
+	cfg := testConfig(srv)
+	cfg.MaxBodyBytes = 64 << 10
+	big := []string{"https://vendor.example/x-gzip", "https://vendor.example/gzip-identity",
+		"https://vendor.example/application-x-gzip", "https://vendor.example/gzip"}
+	rep, sink := harvest(t, cfg, echoSource{domains: []string{"vendor.example"}, seeds: append(big,
+		"https://vendor.example/small", "https://vendor.example/not-gzip", "https://vendor.example/layers")})
+	errs := errorURLs(rep)
+	if got := errs["https://vendor.example/not-gzip"]; !strings.Contains(got, "bad content encoding") || notGzip.Load() != 1 {
+		t.Errorf("a body that is not gzip: error %q after %d requests, want a bad encoding and no retry", got, notGzip.Load())
+	}
+	if got := errs["https://vendor.example/layers"]; !strings.Contains(got, "3 gzip layers") {
+		t.Errorf("three stacked gzip layers: error %q, want them refused", got)
+	}
+	for _, u := range big {
+		if !strings.Contains(errs[u], "exceeds size limit") {
+			t.Errorf("%s: want a size-limit error, got %q", u, errs[u])
+		}
+		if f, stored := sink.fetched[u]; stored {
+			t.Errorf("%s: a body inflating past the limit was stored (%d bytes)", u, len(f.Body))
+		}
+	}
+	if got := sink.title("https://vendor.example/small"); got != "small page" {
+		t.Errorf("x-gzip page under the limit: title %q, want it decoded", got)
+	}
+}
+
+// stuckSource parses like echoSource, except that a page whose path is
+// /stuck does not finish until release is closed.
+type stuckSource struct {
+	echoSource
+	release chan struct{}
+}
+
+func (s stuckSource) Parse(p Page) (Parsed, error) {
+	if p.URL.Path == "/stuck" {
+		<-s.release
+	}
+	return s.echoSource.Parse(p)
+}
+
+// TestHarvestParseTimeout: a page whose parsing outlasts the parse limit
+// is a failed page, recorded as too slow, and the harvest goes on with the
+// pages after it.
+func TestHarvestParseTimeout(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/index", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "index\nnext:https://vendor.example/stuck\nnext:https://vendor.example/after")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "page "+r.URL.Path) })
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	src := stuckSource{echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/index"}}, make(chan struct{})}
+	defer close(src.release)
+	cfg := testConfig(srv)
+	cfg.ParseTimeout = 50 * time.Millisecond
+	cfg.Parallel = 1
+	rep, sink := harvest(t, cfg, src)
+	errs := errorURLs(rep)
+	if got := errs["https://vendor.example/stuck"]; !strings.Contains(got, "parse too slow") || !strings.Contains(got, "took longer than 50ms") {
+		t.Errorf("stuck page error = %q, want it recorded as too slow", got)
+	}
+	if got := sink.title("https://vendor.example/after"); got != "page /after" {
+		t.Errorf("the page after the stuck one was not stored (title %q); errors %v", got, rep.Errors)
+	}
+}
+
+// TestHarvestHonoursRetryAfter measures, at the server, the pause between
+// a 429 carrying "Retry-After: 1" and the retry: it must be at least the
+// second asked for. A Retry-After longer than RetryWaitMax is cut to it,
+// so a hostile server cannot stall the harvest for an hour.
+func TestHarvestHonoursRetryAfter(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string][]time.Time{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path] = append(seen[r.URL.Path], time.Now())
+		n := len(seen[r.URL.Path])
+		mu.Unlock()
+		if n == 1 {
+			w.Header().Set("Retry-After", strings.TrimPrefix(r.URL.Path, "/after-"))
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+		fmt.Fprint(w, "ok "+r.URL.Path)
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	for _, c := range []struct {
+		retryAfter     string
+		waitMax        time.Duration
+		atLeast, below time.Duration
+	}{
+		{"1", 10 * time.Second, time.Second, 10 * time.Second},
+		{"3600", 50 * time.Millisecond, 50 * time.Millisecond, time.Minute},
+	} {
+		cfg := testConfig(srv)
+		cfg.RetryWaitMax = c.waitMax
+		u := "https://vendor.example/after-" + c.retryAfter
+		rep, sink := harvest(t, cfg, echoSource{domains: []string{"vendor.example"}, seeds: []string{u}})
+		if got := sink.title(u); got != "ok /after-"+c.retryAfter {
+			t.Fatalf("Retry-After %s: page not stored after the retry (title %q); errors %v", c.retryAfter, got, rep.Errors)
+		}
+		mu.Lock()
+		times := seen["/after-"+c.retryAfter]
+		mu.Unlock()
+		if gap := times[1].Sub(times[0]); gap < c.atLeast || gap >= c.below {
+			t.Errorf("Retry-After %s with RetryWaitMax %s: retried after %s, want at least %s and under %s", c.retryAfter, c.waitMax, gap, c.atLeast, c.below)
+		}
+	}
+}
+
+// TestHarvestFollowsOnlyPlainHTTPLinks: links on the source's own host with
+// another scheme, or with credentials, are refused and recorded (the
+// password masked), never requested, even through a mirror, and no
+// Authorization header is ever sent.
+func TestHarvestFollowsOnlyPlainHTTPLinks(t *testing.T) {
+	var mu sync.Mutex
+	var paths, auths []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		if a := r.Header.Get("Authorization"); a != "" {
+			auths = append(auths, a)
+		}
+		mu.Unlock()
+		if r.URL.Path == "/index" {
+			fmt.Fprint(w, "index\nnext:ftp://vendor.example/ftp\nnext:gopher://vendor.example/gopher\nnext:file://vendor.example/etc/passwd\nnext:https://user:s3cret@vendor.example/secret\nnext:https://vendor.example/plain")
+			return
+		}
+		fmt.Fprint(w, "page "+r.URL.Path)
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	mirror, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(srv)
+	cfg.Mirrors = map[string]*url.URL{"vendor.example": mirror}
+	rep, sink := harvest(t, cfg, echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/index"}})
+
+	if got := sink.title("https://vendor.example/plain"); got != "page /plain" {
+		t.Errorf("plain link not followed: title %q; errors %v", got, rep.Errors)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff([]string{"/index", "/plain"}, paths, cmpopts.IgnoreSliceElements(func(p string) bool { return p == "/robots.txt" })); diff != "" {
+		t.Errorf("paths requested (-want +got):\n%s", diff)
+	}
+	if len(auths) != 0 {
+		t.Errorf("credentials sent: %q", auths)
+	}
+	errs := errorURLs(rep)
+	for _, u := range []string{"ftp://vendor.example/ftp", "gopher://vendor.example/gopher", "file://vendor.example/etc/passwd", "https://user:xxxxx@vendor.example/secret"} {
+		if !strings.Contains(errs[u], "refusing to follow") {
+			t.Errorf("%s: error %q, want it refused", u, errs[u])
+		}
+	}
+	for _, e := range rep.Errors {
+		if strings.Contains(e.Error(), "s3cret") {
+			t.Errorf("the ledger would show the password: %v", e)
+		}
+	}
+}
+
+// TestHarvestDropsNULFromRecords: a NUL byte in a page's text reaches no
+// stored record, however deep the field.
+func TestHarvestDropsNULFromRecords(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/nul", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprint(w, "Xen\x00 security\x00 advisory")
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	_, sink := harvest(t, testConfig(srv), echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/nul"}})
+	if got := sink.title("https://vendor.example/nul"); got != "Xen security advisory" {
+		t.Errorf("title stored as %q, want the NULs dropped", got)
+	}
+
+	p := Parsed{Result: normalize.Result{
+		Advisories: []normalize.Advisory{{ID: "A\x00", Sections: []normalize.Section{{Title: "1.\x00", Text: "t\x00ext"}}}},
+		Fixes:      []normalize.Fix{{Remedies: []normalize.Remedy{{Product: "E\x00SXi"}}, CVEs: []string{"CVE-2024-0001\x00"}}},
+	}, Follow: []string{"https://vendor.example/\x00"}}
+	scrubNUL(&p)
+	if b, _ := json.Marshal(p); strings.Contains(string(b), `\u0000`) {
+		t.Errorf("scrubNUL left a NUL: %s", b)
+	}
+}
+
+// TestRecordThenReplayGzip: a gzipped page is recorded decoded, and
+// replays as it was harvested live, not decoded a second time.
+func TestRecordThenReplayGzip(t *testing.T) {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte("feed contents"))
+	zw.Close()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/feed.xml.gz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-gzip")
+		w.Write(b.Bytes())
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	cfg := testConfig(srv)
+	cfg.RecordDir = t.TempDir()
+	src := echoSource{domains: []string{"vendor.example"}, seeds: []string{"https://vendor.example/feed.xml.gz"}}
+	_, live := harvest(t, cfg, src)
+	_, replayed := harvest(t, Config{ReplayDir: cfg.RecordDir}, src)
+	for name, sink := range map[string]*memSink{"live": live, "replay": replayed} {
+		if got := sink.title("https://vendor.example/feed.xml.gz"); got != "feed contents" {
+			t.Errorf("%s: title %q, want the decoded feed", name, got)
 		}
 	}
 }

@@ -341,7 +341,7 @@ func (r *sourceRun) onResponse(resp *colly.Response) {
 		r.followUnchanged(f.URL, st, Page{URL: pageURL, ContentType: f.ContentType, Body: resp.Body})
 		return
 	}
-	parsed, err := r.src.Parse(Page{URL: pageURL, ContentType: f.ContentType, Body: resp.Body})
+	parsed, err := ParseWithin(r.ctx, r.src, Page{URL: pageURL, ContentType: f.ContentType, Body: resp.Body}, r.h.Fetcher.cfg.ParseTimeout)
 	if err == nil {
 		err = parsed.Validate()
 	}
@@ -421,6 +421,10 @@ func (r *sourceRun) follow(links []string) {
 // Refusals that happen before any request (robots.txt, a foreign domain)
 // are page failures too.
 func (r *sourceRun) visit(u string) {
+	if safe, err := followable(u); err != nil {
+		r.fail(safe, 0, err)
+		return
+	}
 	st, err := r.h.Sink.State(r.ctx, u)
 	if err != nil {
 		r.fail(u, 0, err)
@@ -459,6 +463,26 @@ func (r *sourceRun) visit(u string) {
 	}
 }
 
+// followable refuses a link the harvest must not request: a scheme other
+// than http and https (ftp:, file:, gopher: on a source's host would reach
+// whatever --mirror points at), or a user name or password in the URL,
+// which the HTTP client would send as credentials. It returns the URL as it
+// may be logged, with any password masked.
+func followable(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw, fmt.Errorf("bad link: %w", err)
+	}
+	safe := u.Redacted()
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return safe, fmt.Errorf("refusing to follow a %s: link: only http and https are fetched", u.Scheme)
+	case u.User != nil:
+		return safe, errors.New("refusing to follow a link carrying credentials (user:password@)")
+	}
+	return safe, nil
+}
+
 func (r *sourceRun) count(f func(*Report)) {
 	r.mu.Lock()
 	f(&r.rep)
@@ -491,6 +515,42 @@ func (h *Harvester) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
+// DefaultParseTimeout is how long parsing one page may take unless
+// configured otherwise: real pages parse in milliseconds, and the parsers'
+// cost per megabyte is flat (BenchmarkParseBySize), so this is reached
+// only by a page built or broken to be slow.
+const DefaultParseTimeout = 30 * time.Second
+
+// ErrParseTooSlow marks a page whose parsing ran past its time limit.
+var ErrParseTooSlow = errors.New("parse too slow")
+
+// ParseWithin parses p with src, giving up after limit or when ctx ends.
+// Parsers are pure functions that cannot be interrupted, so a parse that
+// runs over is abandoned: it finishes in the background and its result is
+// dropped, while the caller goes on with the next page.
+func ParseWithin(ctx context.Context, src Source, p Page, limit time.Duration) (Parsed, error) {
+	type result struct {
+		parsed Parsed
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		parsed, err := src.Parse(p)
+		scrubNUL(&parsed)
+		done <- result{parsed, err}
+	}()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.parsed, r.err
+	case <-timer.C:
+		return Parsed{}, fmt.Errorf("%w: %s took longer than %s", ErrParseTooSlow, p.URL, limit)
+	case <-ctx.Done():
+		return Parsed{}, fmt.Errorf("parse %s: %w", p.URL, ctx.Err())
+	}
+}
+
 // ParseFile parses one saved page with a source's parser, exactly as the
 // harvest would have parsed it at rawURL: the body is converted to UTF-8
 // the same way, and the result validated.
@@ -509,6 +569,7 @@ func ParseFile(src Source, rawURL string, body []byte) (Parsed, error) {
 	if err != nil {
 		return Parsed{}, err
 	}
+	scrubNUL(&p)
 	if err := p.Validate(); err != nil {
 		return Parsed{}, fmt.Errorf("%s: %w", rawURL, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 )
 
@@ -61,26 +62,31 @@ func RequestOf(u *url.URL) (q Request, ok bool) {
 }
 
 // RecordedPath is where the request lives in a record/replay directory
-// (see recordedName).
+// (see requestName).
 func (q Request) RecordedPath(dir string) (string, error) {
 	req, err := http.NewRequest(q.Method, q.URL, strings.NewReader(q.Body))
 	if err != nil {
 		return "", err
 	}
-	return recordedName(dir, req)
+	name, err := requestName(req)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, filepath.FromSlash(name)), nil
 }
 
 // bodyDigestLen is how many hex digits of the body's sha256 name a
 // recorded request: 64 bits tell apart any two bodies one source sends.
 const bodyDigestLen = 16
 
-// recordedName is where a request lives in a record/replay directory: the
-// URL's file (RecordedPath) for a GET or HEAD, and for any other method the
-// same name followed by ".<METHOD>-<first 16 hex digits of sha256(body)>",
-// so each distinct body has its own file beside the URL's. It reads the
-// body and gives the request a fresh copy to send.
-func recordedName(dir string, req *http.Request) (string, error) {
-	name, err := RecordedPath(dir, req.URL)
+// requestName is where a request lives in a record/replay directory,
+// relative and slash-separated: the URL's name (recordedName) for a GET or
+// HEAD, and for any other method the same name followed by
+// ".<METHOD>-<first 16 hex digits of sha256(body)>", so each distinct body
+// has its own file beside the URL's. It reads the body and gives the
+// request a fresh copy to send.
+func requestName(req *http.Request) (string, error) {
+	name, err := recordedName(req.URL)
 	if err != nil || req.Method == "" || req.Method == http.MethodGet || req.Method == http.MethodHead {
 		return name, err
 	}

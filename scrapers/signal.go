@@ -78,7 +78,7 @@ func (r *sourceRun) followParsed(p Parsed) {
 // should today's parser fail on it, the stored links are followed as they
 // are.
 func (r *sourceRun) followUnchanged(u string, st PageState, p Page) {
-	parsed, err := r.src.Parse(p)
+	parsed, err := ParseWithin(r.ctx, r.src, p, r.h.Fetcher.cfg.ParseTimeout)
 	if err != nil {
 		r.log.Debug("unchanged page no longer parses; following its stored links", "url", u, "err", err)
 		r.follow(st.Links)

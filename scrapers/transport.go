@@ -2,9 +2,11 @@ package scrapers
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"mime"
 	"net/http"
 	"net/url"
@@ -23,9 +25,17 @@ var ErrNotRecorded = errors.New("not recorded")
 // limit. The page fails loudly instead of being silently truncated.
 var ErrBodyTooLarge = errors.New("response body exceeds size limit")
 
+// errBadEncoding is a body that does not decode as its Content-Encoding
+// says: asking again would give the same bytes.
+var errBadEncoding = errors.New("bad content encoding")
+
+// maxGzipLayers is how many gzip encodings one body may stack ("gzip,
+// gzip"); real servers send one.
+const maxGzipLayers = 2
+
 // permanent marks transport errors that no retry can fix.
 func permanent(err error) bool {
-	return errors.Is(err, ErrNotRecorded) || errors.Is(err, ErrBodyTooLarge)
+	return errors.Is(err, ErrNotRecorded) || errors.Is(err, ErrBodyTooLarge) || errors.Is(err, errBadEncoding)
 }
 
 // RecordedPath maps a URL to its file in a directory laid out like
@@ -33,6 +43,19 @@ func permanent(err error) bool {
 // query string kept in the file name. It refuses paths that would escape
 // DIR.
 func RecordedPath(dir string, u *url.URL) (string, error) {
+	name, err := recordedName(u)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, filepath.FromSlash(name)), nil
+}
+
+// recordedName is RecordedPath relative to the directory, slash-separated.
+// The query string stays inside the last path element: a "/" in it is
+// written %2F, so "?q=/../../x" is part of a file name and never
+// a path of its own. Record and replay also open every name through an
+// os.Root, so a symbolic link cannot lead outside the directory either.
+func recordedName(u *url.URL) (string, error) {
 	p := u.EscapedPath()
 	if p == "" || strings.HasSuffix(p, "/") {
 		p += "index.html"
@@ -46,15 +69,21 @@ func RecordedPath(dir string, u *url.URL) (string, error) {
 	}
 	clean := path.Clean(unescaped)
 	if clean != unescaped ||
-		u.Host == "" || strings.ContainsAny(u.Host, `/\`) || u.Host == ".." {
+		u.Host == "" || strings.ContainsAny(u.Host, `/\`) || u.Host == ".." || u.Host == "." {
 		return "", fmt.Errorf("refusing to map %s to a file: path is not canonical", u)
 	}
-	name := clean
+	name := u.Host + clean
 	if u.RawQuery != "" {
-		name += "?" + u.RawQuery
+		name += "?" + queryEscaper.Replace(u.RawQuery)
 	}
-	return filepath.Join(dir, u.Host, filepath.FromSlash(name)), nil
+	if !filepath.IsLocal(filepath.FromSlash(name)) {
+		return "", fmt.Errorf("refusing to map %s to a file: %s is not inside the directory", u, name)
+	}
+	return name, nil
 }
+
+// queryEscaper keeps a query string within one file name.
+var queryEscaper = strings.NewReplacer("/", "%2F")
 
 // contentTypeFor guesses a recorded file's Content-Type from its name, the
 // way a static web server would.
@@ -80,14 +109,14 @@ func contentTypeFor(name string, body []byte) string {
 type replayTransport struct{ dir string }
 
 func (t replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	name, err := recordedName(t.dir, req)
+	name, err := requestName(req)
 	if req.Body != nil {
 		req.Body.Close()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrNotRecorded, req.URL, err)
 	}
-	body, err := os.ReadFile(name)
+	body, err := readInside(t.dir, name)
 	switch {
 	case errors.Is(err, os.ErrNotExist) && req.URL.Path == "/robots.txt":
 		// A site without a recorded robots.txt is treated like a site
@@ -96,9 +125,20 @@ func (t replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("%w: %s", ErrNotRecorded, req.URL)
 	case err != nil:
-		return nil, fmt.Errorf("replay %s from %s: %w", req.URL, name, err)
+		return nil, fmt.Errorf("replay %s from %s: %w", req.URL, filepath.Join(t.dir, name), err)
 	}
 	return response(req, http.StatusOK, contentTypeFor(name, body), body), nil
+}
+
+// readInside reads dir/name through an os.Root, which refuses any name or
+// symbolic link that leads outside dir.
+func readInside(dir, name string) ([]byte, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.ReadFile(filepath.FromSlash(name))
 }
 
 func response(req *http.Request, status int, contentType string, body []byte) *http.Response {
@@ -115,6 +155,10 @@ func response(req *http.Request, status int, contentType string, body []byte) *h
 		Body:          io.NopCloser(bytes.NewReader(body)),
 		ContentLength: int64(len(body)),
 		Request:       req,
+		// Recorded bodies were written decoded (recordTransport sits
+		// above gunzipTransport): a recorded ".gz" page is not
+		// decoded twice.
+		Uncompressed: true,
 	}
 }
 
@@ -126,7 +170,7 @@ type recordTransport struct {
 }
 
 func (t recordTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	name, err := recordedName(t.dir, req)
+	name, err := requestName(req)
 	if err != nil {
 		return nil, err
 	}
@@ -139,31 +183,44 @@ func (t recordTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", req.URL, err)
 	}
-	if err := writeFileAtomic(name, body); err != nil {
+	if err := writeInside(t.dir, name, body); err != nil {
 		return nil, fmt.Errorf("record %s: %w", req.URL, err)
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
 }
 
-func writeFileAtomic(name string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+// writeInside replaces dir/name with data atomically (a temporary file
+// renamed over it), through an os.Root so that neither the name nor a
+// symbolic link in dir can lead the write outside dir.
+func writeInside(dir, name string, data []byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".record-*")
+	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return err
 	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
+	defer root.Close()
+	name = filepath.FromSlash(name)
+	if err := root.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
+	tmp := filepath.Join(filepath.Dir(name), ".record-"+strconv.FormatUint(rand.Uint64(), 36))
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), name)
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		root.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		root.Remove(tmp)
+		return err
+	}
+	return root.Rename(tmp, name)
 }
 
 // limitTransport fails a response whose body is larger than max bytes,
@@ -210,6 +267,73 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 }
 
 func (b *limitedBody) Close() error { return b.rc.Close() }
+
+// gunzipTransport decodes gzip bodies underneath the size limit, so that
+// the limit counts decoded bytes: a small compressed body cannot inflate
+// into gigabytes. It decodes what colly would otherwise decode after the
+// limit (any gzip or x-gzip layer of Content-Encoding, "gzip, identity"
+// included, or a gzip Content-Type or .gz path with no encoding), and marks
+// every response Uncompressed so colly never decodes anything itself. Go's
+// transport already decodes a plain "Content-Encoding: gzip" it asked for.
+type gunzipTransport struct{ next http.RoundTripper }
+
+func (t gunzipTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil || resp.Uncompressed {
+		return resp, err
+	}
+	resp.Uncompressed = true
+	layers, ok := gzipLayers(resp.Header, req.URL.Path)
+	if !ok || layers == 0 {
+		return resp, nil
+	}
+	body := resp.Body
+	if layers > maxGzipLayers {
+		body.Close()
+		return nil, fmt.Errorf("%w: %s has %d gzip layers, at most %d are decoded", errBadEncoding, req.URL, layers, maxGzipLayers)
+	}
+	var r io.Reader = body
+	for range layers {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			body.Close()
+			return nil, fmt.Errorf("%w: decode gzip body of %s: %v", errBadEncoding, req.URL, err)
+		}
+		r = zr
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{r, body}
+	resp.Header.Del("Content-Encoding")
+	resp.Header.Del("Content-Length")
+	resp.ContentLength = -1
+	return resp, nil
+}
+
+// gzipLayers says how many gzip layers a response's body has. ok is false
+// for an encoding other than gzip and identity: such a body is left as it
+// came, and nothing downstream decodes it.
+func gzipLayers(h http.Header, urlPath string) (layers int, ok bool) {
+	ce := strings.TrimSpace(h.Get("Content-Encoding"))
+	if ce == "" {
+		mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+		if strings.Contains(mt, "gzip") || strings.HasSuffix(strings.ToLower(urlPath), ".gz") {
+			return 1, true
+		}
+		return 0, true
+	}
+	for _, c := range strings.Split(ce, ",") {
+		switch strings.ToLower(strings.TrimSpace(c)) {
+		case "gzip", "x-gzip":
+			layers++
+		case "identity", "":
+		default:
+			return 0, false
+		}
+	}
+	return layers, true
+}
 
 // charsetTransport converts HTML and plain-text bodies to UTF-8 and says so
 // in the Content-Type, so colly and every parser see one encoding.
@@ -286,6 +410,7 @@ func (t mirrorTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.next.RoundTrip(req)
 	}
 	out := req.Clone(req.Context())
+	out.URL.User = nil // a link's credentials are never sent, least of all to a mirror
 	out.URL.Scheme = m.Scheme
 	out.URL.Host = m.Host
 	out.URL.Path = strings.TrimSuffix(m.Path, "/") + req.URL.Path

@@ -19,10 +19,19 @@ var ErrLocked = errors.New("another patchwatch process is writing to this databa
 // run killed with SIGKILL never leaves a stale lock behind.
 type Lock struct{ f *os.File }
 
+// lockPoll is how often a waiting AcquireLock tries the lock again.
+const lockPoll = 100 * time.Millisecond
+
 // AcquireLock takes the writer lock of the database at path. With wait 0 it
 // fails at once with ErrLocked if the lock is held; otherwise it retries
-// until wait has passed or ctx ends.
+// every lockPoll until wait has passed or ctx ends.
 func AcquireLock(ctx context.Context, path string, wait time.Duration) (*Lock, error) {
+	return acquireLock(ctx, path, wait, func() <-chan time.Time { return time.After(lockPoll) })
+}
+
+// acquireLock is AcquireLock with the pause between tries given by retry,
+// so a test can drive the waiting loop one try at a time.
+func acquireLock(ctx context.Context, path string, wait time.Duration, retry func() <-chan time.Time) (*Lock, error) {
 	name := path + ".lock"
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
@@ -53,7 +62,7 @@ func AcquireLock(ctx context.Context, path string, wait time.Duration) (*Lock, e
 		case <-ctx.Done():
 			f.Close()
 			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-retry():
 		}
 	}
 }

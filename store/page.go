@@ -74,10 +74,11 @@ func (s *Store) SaveDocument(ctx context.Context, doc Document) error {
 // its own transaction, or whole or not at all in a batch), so a crash never leaves
 // a page's records half written.
 //
-// Advisories and patches are merged: a non-empty incoming field overwrites
-// the stored one and an empty one keeps it, because several pages describe
-// the same advisory (the Xen index supplies dates, the advisory text its
-// sections). CVE lists are unioned. Fixes belong to the page they were
+// Advisories and patches are keyed by vendor and ID (IDs are the vendor's
+// own) and merged: a non-empty incoming field overwrites the stored one and
+// an empty one keeps it, because several pages describe the same advisory
+// (the Xen index supplies dates, the advisory text its sections). CVE lists
+// are unioned. Fixes belong to the page they were
 // parsed from: after the upsert, fixes stored from this URL that the page no
 // longer yields are deleted, so re-parsing a page replaces its fixes.
 //
@@ -222,8 +223,7 @@ ON CONFLICT (url, sha256) DO UPDATE SET
 	sqlPutAdvisory      = `
 INSERT INTO advisories (id, vendor, status, title, severity, published, updated, version, url, affected, sections, document_url)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET
-	vendor       = iif(excluded.vendor <> '', excluded.vendor, advisories.vendor),
+ON CONFLICT (vendor, id) DO UPDATE SET
 	status       = excluded.status,
 	title        = iif(excluded.title <> '', excluded.title, advisories.title),
 	severity     = iif(excluded.severity <> '', excluded.severity, advisories.severity),
@@ -234,13 +234,12 @@ ON CONFLICT (id) DO UPDATE SET
 	affected     = iif(excluded.affected <> '', excluded.affected, advisories.affected),
 	sections     = iif(excluded.sections <> '[]', excluded.sections, advisories.sections),
 	document_url = excluded.document_url`
-	sqlAddAdvisoryCVE = `INSERT OR IGNORE INTO advisory_cves (advisory_id, cve) VALUES (?, ?)`
+	sqlAddAdvisoryCVE = `INSERT OR IGNORE INTO advisory_cves (vendor, advisory_id, cve) VALUES (?, ?, ?)`
 	sqlPutPatch       = `
 INSERT INTO patches (id, vendor, product, version, released, classification, reboot_required, url, advisory_id, document_url,
 	severity, vm_restart_required, supersedes, packages, build, release_id)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET
-	vendor              = iif(excluded.vendor <> '', excluded.vendor, patches.vendor),
+ON CONFLICT (vendor, id) DO UPDATE SET
 	product             = iif(excluded.product <> '', excluded.product, patches.product),
 	version             = iif(excluded.version <> '', excluded.version, patches.version),
 	released            = coalesce(excluded.released, patches.released),
@@ -255,22 +254,25 @@ ON CONFLICT (id) DO UPDATE SET
 	packages            = iif(excluded.packages <> '[]', excluded.packages, patches.packages),
 	build               = iif(excluded.build <> '', excluded.build, patches.build),
 	release_id          = iif(excluded.release_id <> '', excluded.release_id, patches.release_id)`
+	// ?2 is the page's fixes as keysJSON encodes them.
 	sqlStoredFixes = `
-SELECT f.id, 1 FROM json_each(?2) j CROSS JOIN fixes f ON f.id = j.value
+SELECT f.vendor, f.id, 1 FROM json_each(?2) v CROSS JOIN json_each(v.value) i
+CROSS JOIN fixes f ON f.vendor = v.key AND f.id = i.value
 UNION ALL
-SELECT id, 0 FROM fixes WHERE document_url = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2) WHERE value = fixes.id)`
+SELECT vendor, id, 0 FROM fixes WHERE document_url = ?1 AND NOT EXISTS (
+	SELECT 1 FROM json_each(?2) v CROSS JOIN json_each(v.value) i WHERE v.key = fixes.vendor AND i.value = fixes.id)`
 	sqlDropStaleFixes = `
 DELETE FROM fixes
-WHERE document_url = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2) WHERE value = fixes.id)`
+WHERE document_url = ?1 AND NOT EXISTS (
+	SELECT 1 FROM json_each(?2) v CROSS JOIN json_each(v.value) i WHERE v.key = fixes.vendor AND i.value = fixes.id)`
 	sqlPutFix = `
 INSERT INTO fixes (id, advisory_id, vendor, product, versions, component, category, security, severity, summary, rule, evidence, document_url, released)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, coalesce(
-	(SELECT min(p.released) FROM json_each(?14) j CROSS JOIN patches p ON p.id = j.value),
-	(SELECT published FROM advisories WHERE id = ?2)))
-ON CONFLICT (id) DO UPDATE SET
+	(SELECT min(p.released) FROM json_each(?14) j CROSS JOIN patches p ON p.vendor = ?3 AND p.id = j.value),
+	(SELECT published FROM advisories WHERE vendor = ?3 AND id = ?2)))
+ON CONFLICT (vendor, id) DO UPDATE SET
 	released     = excluded.released,
 	advisory_id  = excluded.advisory_id,
-	vendor       = excluded.vendor,
 	product      = excluded.product,
 	versions     = excluded.versions,
 	component    = excluded.component,
@@ -281,14 +283,15 @@ ON CONFLICT (id) DO UPDATE SET
 	rule         = excluded.rule,
 	evidence     = excluded.evidence,
 	document_url = excluded.document_url`
-	sqlDropFixCVEs      = `DELETE FROM fix_cves WHERE fix_id = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2) WHERE value = fix_cves.cve)`
-	sqlAddFixCVE        = `INSERT OR IGNORE INTO fix_cves (fix_id, cve) VALUES (?, ?)`
-	sqlDropFixPatches   = `DELETE FROM fix_patches WHERE fix_id = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(?2) WHERE value = fix_patches.patch_id)`
-	sqlAddFixPatch      = `INSERT OR IGNORE INTO fix_patches (fix_id, patch_id) VALUES (?, ?)`
-	sqlClearFixRemedies = `DELETE FROM fix_remedies WHERE fix_id = ?`
+	// The fix's children: ?1 is its vendor, ?2 its ID.
+	sqlDropFixCVEs      = `DELETE FROM fix_cves WHERE vendor = ?1 AND fix_id = ?2 AND NOT EXISTS (SELECT 1 FROM json_each(?3) WHERE value = fix_cves.cve)`
+	sqlAddFixCVE        = `INSERT OR IGNORE INTO fix_cves (vendor, fix_id, cve) VALUES (?, ?, ?)`
+	sqlDropFixPatches   = `DELETE FROM fix_patches WHERE vendor = ?1 AND fix_id = ?2 AND NOT EXISTS (SELECT 1 FROM json_each(?3) WHERE value = fix_patches.patch_id)`
+	sqlAddFixPatch      = `INSERT OR IGNORE INTO fix_patches (vendor, fix_id, patch_id) VALUES (?, ?, ?)`
+	sqlClearFixRemedies = `DELETE FROM fix_remedies WHERE vendor = ?1 AND fix_id = ?2`
 	sqlAddFixRemedy     = `
-INSERT INTO fix_remedies (fix_id, seq, product, version, platform, status, patch_id, fixed_version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+INSERT INTO fix_remedies (vendor, fix_id, seq, product, version, platform, status, patch_id, fixed_version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // pageStatements lists them for Open to prepare.
@@ -348,16 +351,17 @@ func (p *pageTx) putAdvisory(a normalize.Advisory) error {
 	if err != nil {
 		return fmt.Errorf("upsert: %w", err)
 	}
-	p.changes.advisories[a.ID] = true
-	return p.addEach(sqlAddAdvisoryCVE, a.ID, a.CVEs, "add CVE")
+	key := recordKey{a.Vendor, a.ID}
+	p.changes.advisories[key] = true
+	return p.addEach(sqlAddAdvisoryCVE, key, a.CVEs, "add CVE")
 }
 
-// addEach runs an insert of (id, v) for each v: one row per statement
-// costs less than one statement unpacking a JSON list, since most lists
-// hold one or two items.
-func (p *pageTx) addEach(query, id string, values []string, what string) error {
+// addEach runs an insert of (vendor, id, v) for each v: one row per
+// statement costs less than one statement unpacking a JSON list, since most
+// lists hold one or two items.
+func (p *pageTx) addEach(query string, key recordKey, values []string, what string) error {
 	for _, v := range values {
-		if _, err := p.exec(query, id, v); err != nil {
+		if _, err := p.exec(query, key.vendor, key.id, v); err != nil {
 			return fmt.Errorf("%s %s: %w", what, v, err)
 		}
 	}
@@ -380,7 +384,7 @@ func (p *pageTx) putPatch(pt normalize.Patch) error {
 	if err != nil {
 		return fmt.Errorf("upsert: %w", err)
 	}
-	p.changes.patches[pt.ID] = true
+	p.changes.patches[recordKey{pt.Vendor, pt.ID}] = true
 	return nil
 }
 
@@ -397,56 +401,56 @@ func optionalBool(b *bool) any {
 // owns: a new page (the common case in a harvest) then costs only the
 // inserts, and only fixes that existed have child rows to replace.
 func (p *pageTx) putFixes(fixes []normalize.Fix) error {
-	ids := make([]string, 0, len(fixes))
+	keys := make([]recordKey, 0, len(fixes))
 	for _, f := range fixes {
-		ids = append(ids, f.ID)
+		keys = append(keys, recordKey{f.Vendor, f.ID})
 	}
-	incoming, err := json.Marshal(ids)
+	incoming, err := keysJSON(keys)
 	if err != nil {
-		return fmt.Errorf("encode fix ids: %w", err)
+		return err
 	}
-	stored, stale, err := p.storedFixes(string(incoming))
+	stored, stale, err := p.storedFixes(incoming)
 	if err != nil {
 		return err
 	}
 	for _, f := range fixes {
-		if err := p.putFix(f, stored[f.ID]); err != nil {
+		if err := p.putFix(f, stored[recordKey{f.Vendor, f.ID}]); err != nil {
 			return fmt.Errorf("fix %s: %w", f.ID, err)
 		}
 	}
 	if stale {
 		// fix_cves and fix_patches of the dropped fixes go with them (ON DELETE CASCADE).
-		if _, err := p.exec(sqlDropStaleFixes, p.url, string(incoming)); err != nil {
+		if _, err := p.exec(sqlDropStaleFixes, p.url, incoming); err != nil {
 			return fmt.Errorf("drop fixes no longer on the page: %w", err)
 		}
 	}
 	return nil
 }
 
-// storedFixes reports which of the incoming fix IDs (a JSON list) are
-// already stored, and whether p.url owns stored fixes the page no longer
-// yields.
-func (p *pageTx) storedFixes(incoming string) (stored map[string]bool, stale bool, err error) {
+// storedFixes reports which of the incoming fixes (as keysJSON encodes
+// them) are already stored, and whether p.url owns stored
+// fixes the page no longer yields.
+func (p *pageTx) storedFixes(incoming string) (stored map[recordKey]bool, stale bool, err error) {
 	rows, err := p.bound.get(p.ctx, p.tx, sqlStoredFixes, p.s.stmts[sqlStoredFixes]).QueryContext(p.ctx, p.url, incoming)
 	if err != nil {
 		return nil, false, fmt.Errorf("read stored fixes: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id string
+		var key recordKey
 		var listed bool
-		if err := rows.Scan(&id, &listed); err != nil {
+		if err := rows.Scan(&key.vendor, &key.id, &listed); err != nil {
 			return nil, false, fmt.Errorf("read stored fixes: %w", err)
 		}
 		if !listed {
 			stale = true
-			p.changes.fixes[id] = true // its index row goes with it
+			p.changes.fixes[key] = true // its index row goes with it
 			continue
 		}
 		if stored == nil {
-			stored = map[string]bool{}
+			stored = map[recordKey]bool{}
 		}
-		stored[id] = true
+		stored[key] = true
 	}
 	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("read stored fixes: %w", err)
@@ -481,12 +485,13 @@ func (p *pageTx) putFix(f normalize.Fix, existed bool) error {
 	if err != nil {
 		return fmt.Errorf("upsert: %w", err)
 	}
-	p.changes.fixes[f.ID] = true
+	key := recordKey{f.Vendor, f.ID}
+	p.changes.fixes[key] = true
 	// A stored fix first drops its remedies and the CVEs and patch links
 	// no longer listed; the adds bring in the new ones. A new fix has
 	// nothing to drop.
 	if existed {
-		if _, err := p.exec(sqlClearFixRemedies, f.ID); err != nil {
+		if _, err := p.exec(sqlClearFixRemedies, f.Vendor, f.ID); err != nil {
 			return fmt.Errorf("clear remedies: %w", err)
 		}
 		cves, err := jsonList(f.CVEs)
@@ -497,19 +502,19 @@ func (p *pageTx) putFix(f normalize.Fix, existed bool) error {
 			{sqlDropFixCVEs, cves, "drop CVEs"},
 			{sqlDropFixPatches, patches, "drop patch links"},
 		} {
-			if _, err := p.exec(st.query, f.ID, st.list); err != nil {
+			if _, err := p.exec(st.query, f.Vendor, f.ID, st.list); err != nil {
 				return fmt.Errorf("%s: %w", st.what, err)
 			}
 		}
 	}
-	if err := p.addEach(sqlAddFixCVE, f.ID, f.CVEs, "add CVE"); err != nil {
+	if err := p.addEach(sqlAddFixCVE, key, f.CVEs, "add CVE"); err != nil {
 		return err
 	}
-	if err := p.addEach(sqlAddFixPatch, f.ID, ids, "add patch link"); err != nil {
+	if err := p.addEach(sqlAddFixPatch, key, ids, "add patch link"); err != nil {
 		return err
 	}
 	for i, r := range f.Remedies {
-		if _, err := p.exec(sqlAddFixRemedy, f.ID, i+1, r.Product, r.Version, r.Platform, r.Status, r.PatchID, r.FixedVersion); err != nil {
+		if _, err := p.exec(sqlAddFixRemedy, f.Vendor, f.ID, i+1, r.Product, r.Version, r.Platform, r.Status, r.PatchID, r.FixedVersion); err != nil {
 			return fmt.Errorf("remedy %d: %w", i+1, err)
 		}
 	}

@@ -2,9 +2,10 @@
 //
 // Raw pages are kept next to the records parsed from them so a parser fix can
 // be applied by re-parsing what is already on disk instead of fetching again.
-// The schema lives in numbered, embedded migrations; every write of a page and
-// its records is one transaction, and every write is an idempotent upsert, so
-// a harvest can be interrupted and re-run at any point.
+// The schema lives in numbered, embedded migrations; a page and its records are
+// written atomically (a savepoint in a batch's transaction, batch.go), and every
+// write is an idempotent upsert, so a harvest can be interrupted (losing the
+// open batch) and re-run at any point.
 package store
 
 import (
@@ -14,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -78,10 +80,6 @@ type Store struct {
 // wal_autocheckpoint is raised to a backstop: the checkpointer
 // (checkpoint.go) normally checkpoints long before the writer would.
 const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(16384)&_pragma=foreign_keys(1)&_txlock=immediate"
-
-// readerPragmas apply to every connection opened by OpenReadOnly; query_only
-// makes any write statement fail even if the file itself is writable.
-const readerPragmas = "mode=ro&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=query_only(1)"
 
 // dsn builds a SQLite URI for path. A "file:" URI lets SQLite see its own
 // parameters (mode=ro) and keeps odd characters in the path from being
@@ -213,32 +211,6 @@ func (s *Store) now() string { return formatTime(s.Now()) }
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
-// OpenReadOnly opens an existing database for analysts' queries. The file is
-// opened with mode=ro and every connection has query_only set, so any write
-// statement fails instead of altering harvested data. A missing file is an
-// error rather than a new empty database.
-func OpenReadOnly(path string) (*sql.DB, error) {
-	if path == "" {
-		return nil, errors.New("open database read-only: empty path")
-	}
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
-	}
-	name, err := dsn(path, readerPragmas)
-	if err != nil {
-		return nil, err
-	}
-	db, err := sql.Open("sqlite", name)
-	if err != nil {
-		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
-	}
-	if err := db.Ping(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open database %s read-only: %w", path, err)
-	}
-	return db, nil
-}
-
 // migration is one numbered schema change from migrations/NNNN_name.sql.
 type migration struct {
 	version int
@@ -275,6 +247,18 @@ func migrations() ([]migration, error) {
 // each in its own transaction so a failed migration leaves the schema at
 // the previous version.
 func (s *Store) migrate(ctx context.Context) error {
+	return s.migrateTo(ctx, math.MaxInt)
+}
+
+// migrateTo applies the pending migrations numbered up to last.
+//
+// Migrations run with foreign keys off, on one pinned connection, because
+// SQLite's procedure for changing a table's schema (drop it and rename a
+// rebuilt copy into its place) needs them off and cannot turn them off
+// inside a transaction; every migration is instead checked with
+// PRAGMA foreign_key_check before it commits. Foreign keys are back on when
+// migrateTo returns, or its error says they could not be.
+func (s *Store) migrateTo(ctx context.Context, last int) (err error) {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (
 	version    INTEGER PRIMARY KEY,
 	name       TEXT NOT NULL,
@@ -286,16 +270,35 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := checkSchemaVersion(ctx, s.db, ms); err != nil {
+		return err
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return fmt.Errorf("turn foreign keys off: %w", err)
+	}
+	defer func() {
+		if _, onErr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON"); onErr != nil {
+			err = errors.Join(err, fmt.Errorf("turn foreign keys back on: %w", onErr))
+		}
+	}()
 	for _, m := range ms {
-		if err := s.applyMigration(ctx, m); err != nil {
+		if m.version > last {
+			break
+		}
+		if err := s.applyMigration(ctx, conn, m); err != nil {
 			return fmt.Errorf("migration %s: %w", m.file, err)
 		}
 	}
 	return nil
 }
 
-func (s *Store) applyMigration(ctx context.Context, m migration) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m migration) error {
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -317,11 +320,47 @@ func (s *Store) applyMigration(ctx context.Context, m migration) error {
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return err
 	}
+	if err := foreignKeyCheck(ctx, tx); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		m.version, m.name, s.now()); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// foreignKeyCheck fails if any row in the database breaks a foreign key,
+// naming the first few.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return fmt.Errorf("check foreign keys: %w", err)
+	}
+	defer rows.Close()
+	var broken []string
+	for rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return fmt.Errorf("check foreign keys: %w", err)
+		}
+		if len(broken) < 5 {
+			row := "a row" // WITHOUT ROWID tables report none
+			if rowid.Valid {
+				row = fmt.Sprintf("row %d", rowid.Int64)
+			}
+			broken = append(broken, fmt.Sprintf("%s %s has no %s", table, row, parent))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("check foreign keys: %w", err)
+	}
+	if len(broken) > 0 {
+		return fmt.Errorf("foreign keys broken: %s", strings.Join(broken, "; "))
+	}
+	return nil
 }
 
 // dataTables are the tables Counts reports, in schema order.

@@ -1,22 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/patchwatch/patchwatch/normalize"
 )
-
-// jsonStrings encodes a filter list for SQL's json_each, "[]" meaning no
-// filter, so one prepared statement serves with and without a filter.
-func jsonStrings(v []string) string {
-	if len(v) == 0 {
-		return "[]"
-	}
-	b, _ := json.Marshal(v) // a []string always encodes
-	return string(b)
-}
 
 // parseDay reads a YYYY-MM-DD flag value.
 func parseDay(flagName, v string) (time.Time, error) {
@@ -25,4 +15,19 @@ func parseDay(flagName, v string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("--%s must be a date YYYY-MM-DD, not %q", flagName, v)
 	}
 	return t, nil
+}
+
+// olderSchema matches SQLite's complaint when a read-only command meets a
+// database whose migrations predate the views it reads (v_fix_patches and
+// v_advisories.sections came with migrations 0017 and 0018,
+// v_fix_remedies.vendor with 0019). Read-only commands do not migrate, so
+// say how to.
+var olderSchema = regexp.MustCompile(`no such (table: v_\w+|column: (sections|first_seen|vendor))`)
+
+// schemaHint adds that advice to err when it is such a complaint.
+func schemaHint(err error) error {
+	if err != nil && olderSchema.MatchString(err.Error()) {
+		return fmt.Errorf("%w (the database was last migrated by an older patchwatch; read-only commands do not migrate it: run `patchwatch reparse` (no network) or the next harvest once)", err)
+	}
+	return err
 }

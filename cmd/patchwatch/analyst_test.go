@@ -34,6 +34,7 @@ func TestQueryRefusesWrites(t *testing.T) {
 		{"SELECT 1; DELETE FROM fixes", "one statement at a time"},
 		{"WITH x AS (SELECT 1) DELETE FROM fixes", "WITH … DELETE statement is refused"},
 		{"EXPLAIN QUERY PLAN DELETE FROM fixes", "DELETE statements are refused"},
+		{"WITH x AS (SELECT 1) REPLACE INTO runs (id, started_at, status) VALUES (99, 'x', 'ok')", "WITH … REPLACE statement is refused"},
 	}
 	for _, tc := range tests {
 		code, out, errs := runCmd(t, "query", "--db", db, tc.sql)

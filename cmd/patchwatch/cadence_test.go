@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/patchwatch/patchwatch/analysis"
 	"github.com/patchwatch/patchwatch/store"
 )
 
@@ -29,45 +30,45 @@ func TestCadenceESX302(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
-		want cadenceResult
+		want analysis.Result
 	}{{
 		name: "seed window",
 		args: []string{"--until", "2007-12-02"},
-		want: cadenceResult{
+		want: analysis.Result{
 			Vendor: "vmware", Product: "ESX", Version: "3.0.2", Built: "2007-07-02", Until: "2007-12-02", WindowDays: 153,
-			Events: []cadenceEvent{
+			Events: []analysis.Event{
 				{Date: "2007-09-18", DaysSincePrevious: 78, PatchIDs: []string{"ESX-1001725", "ESX-1001726", "ESX-1001727", "ESX-1001728", "ESX-1001729", "ESX-1001730", "ESX-1001731"},
-					Classification: "Security", Categories: []categoryCount{{"console-os", 7, 1}}},
+					Classification: "Security", Categories: []analysis.CategoryCount{{Category: "console-os", Fixes: 7, Share: 1}}},
 				{Date: "2007-10-08", DaysSincePrevious: 20, PatchIDs: []string{"ESX-1002087", "ESX-1002090"},
-					Classification: "General", RebootRequired: ptr(false), Categories: []categoryCount{{"console-os", 1, 0.5}, {"vmm", 1, 0.5}}},
+					Classification: "General", RebootRequired: ptr(false), Categories: []analysis.CategoryCount{{Category: "console-os", Fixes: 1, Share: 0.5}, {Category: "vmm", Fixes: 1, Share: 0.5}}},
 				{Date: "2007-11-15", DaysSincePrevious: 38, PatchIDs: []string{"ESX-1002424"},
-					Classification: "Critical", RebootRequired: ptr(true), Categories: []categoryCount{{"vmm", 2, 1}}},
+					Classification: "Critical", RebootRequired: ptr(true), Categories: []analysis.CategoryCount{{Category: "vmm", Fixes: 2, Share: 1}}},
 			},
 			Count: 3, Patches: 10, MeanDaysBetween: f64(29), MedianDaysBetween: f64(29), DaysPerEvent: f64(51),
-			Fixes: 11, Categories: []categoryCount{{"console-os", 8, 0.7273}, {"vmm", 3, 0.2727}},
+			Fixes: 11, Categories: []analysis.CategoryCount{{Category: "console-os", Fixes: 8, Share: 0.7273}, {Category: "vmm", Fixes: 3, Share: 0.2727}},
 		},
 	}, {
 		name: "into 2008",
 		args: []string{"--until", "2008-02-01"},
-		want: cadenceResult{
+		want: analysis.Result{
 			Vendor: "vmware", Product: "ESX", Version: "3.0.2", Built: "2007-07-02", Until: "2008-02-01", WindowDays: 214,
 			Count: 4, Patches: 15, MeanDaysBetween: f64(37), MedianDaysBetween: f64(38), DaysPerEvent: f64(53.5),
-			Fixes: 16, Categories: []categoryCount{{"console-os", 13, 0.8125}, {"vmm", 3, 0.1875}},
+			Fixes: 16, Categories: []analysis.CategoryCount{{Category: "console-os", Fixes: 13, Share: 0.8125}, {Category: "vmm", Fixes: 3, Share: 0.1875}},
 		},
 	}, {
 		name: "security only",
 		args: []string{"--until", "2008-02-01", "--security-only"},
-		want: cadenceResult{
+		want: analysis.Result{
 			Vendor: "vmware", Product: "ESX", Version: "3.0.2", Built: "2007-07-02", Until: "2008-02-01", WindowDays: 214, SecurityOnly: true,
 			Count: 2, Patches: 12, MeanDaysBetween: f64(111), MedianDaysBetween: f64(111), DaysPerEvent: f64(107),
-			Fixes: 12, Categories: []categoryCount{{"console-os", 12, 1}},
+			Fixes: 12, Categories: []analysis.CategoryCount{{Category: "console-os", Fixes: 12, Share: 1}},
 		},
 	}, {
 		name: "one event has no gap",
 		args: []string{"--until", "2007-09-30"},
-		want: cadenceResult{
+		want: analysis.Result{
 			Vendor: "vmware", Product: "ESX", Version: "3.0.2", Built: "2007-07-02", Until: "2007-09-30", WindowDays: 90,
-			Count: 1, Patches: 7, DaysPerEvent: f64(90), Fixes: 7, Categories: []categoryCount{{"console-os", 7, 1}},
+			Count: 1, Patches: 7, DaysPerEvent: f64(90), Fixes: 7, Categories: []analysis.CategoryCount{{Category: "console-os", Fixes: 7, Share: 1}},
 		},
 	}}
 	for _, tc := range tests {
@@ -78,7 +79,7 @@ func TestCadenceESX302(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errs)
 			}
-			var got cadenceResult
+			var got analysis.Result
 			if err := json.Unmarshal([]byte(out), &got); err != nil {
 				t.Fatalf("%v in %s", err, out)
 			}
@@ -146,8 +147,8 @@ func TestCadenceCompare(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	var got struct {
-		WindowDays int             `json:"window_days"`
-		Rows       []cadenceResult `json:"rows"`
+		WindowDays int               `json:"window_days"`
+		Rows       []analysis.Result `json:"rows"`
 	}
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
@@ -207,14 +208,11 @@ func TestCadenceSecurityMatchesView(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		data, err := loadPatchData(context.Background(), db, patchScope{})
+		data, err := analysis.LoadPatchData(context.Background(), db, analysis.Scope{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := map[string]bool{}
-		for _, p := range data.patches {
-			got[p.id] = p.security
-		}
+		got := data.Security()
 		want := map[string]bool{}
 		for _, r := range queryRows(t, path, `SELECT id, security, lower(classification) = 'security' AS classified FROM v_patches WHERE released IS NOT NULL`) {
 			want[r["id"].(string)] = r["security"] == float64(1)

@@ -1,21 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"flag"
-	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
-	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/patchwatch/patchwatch/export"
+	"github.com/patchwatch/patchwatch/internal/schematest"
+	"github.com/patchwatch/patchwatch/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the export golden files in testdata/")
@@ -25,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite the export golden files in test
 // a deliberate change, and read the diff before committing.
 func TestExportGolden(t *testing.T) {
 	db := buildAnalystDB(t)
-	for _, format := range []string{"csv", "jsonl", "osv"} {
+	for _, format := range []string{"csv", "jsonl", "osv", "csaf"} {
 		t.Run(format, func(t *testing.T) {
 			dir := t.TempDir()
 			code, out, errs := runCmd(t, "export", "--db", db, "--format", format, "--out", dir)
@@ -186,225 +183,213 @@ func TestExportFiltersAndStdout(t *testing.T) {
 	}
 }
 
-// osvIDPattern is what this project promises for ids: the vendor's own,
-// printable and without spaces or slashes (RHSA-2015:0999 keeps its colon).
-var osvIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]*$`)
-
-func TestOSVFileName(t *testing.T) {
-	for id, want := range map[string]string{"XSA-355": "XSA-355.json", "RHSA-2015:0999": "RHSA-2015_0999.json", "a/../b": "a_.._b.json"} {
-		if got, err := osvFileName(id); err != nil || got != want {
-			t.Errorf("osvFileName(%q) = %q, %v; want %q", id, got, err, want)
-		}
-	}
-	if _, err := osvFileName("../x"); err == nil {
-		t.Error(`osvFileName("../x") succeeded`)
-	}
-}
-
-// validateOSV checks a record against the OSV schema's rules
-// (ossf/osv-schema validation/schema.json, read through the project's
-// search tool; the schema file is not vendored): required id and modified,
-// RFC 3339 date-times, string arrays, affected entries with a package of
-// ecosystem and name and, lacking SEMVER/ECOSYSTEM ranges, a versions list,
-// references with a known type and an absolute URL, and objects for every
-// database_specific.
-func validateOSV(rec map[string]any) []string {
-	var errs []string
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
-	str := func(v any) (string, bool) { s, ok := v.(string); return s, ok }
-	strList := func(field string, v any) {
-		l, ok := v.([]any)
-		if !ok {
-			bad("%s: not an array", field)
-			return
-		}
-		for _, x := range l {
-			if _, ok := x.(string); !ok {
-				bad("%s: item %v is not a string", field, x)
-			}
-		}
-	}
-	dateTime := func(field string) {
-		v, ok := rec[field]
-		if !ok {
-			return
-		}
-		s, _ := str(v)
-		if _, err := time.Parse(time.RFC3339, s); err != nil || !strings.HasSuffix(s, "Z") {
-			bad("%s: %q is not an RFC 3339 UTC date-time", field, s)
-		}
-	}
-	known := map[string]bool{"schema_version": true, "id": true, "modified": true, "published": true, "withdrawn": true,
-		"aliases": true, "related": true, "summary": true, "details": true, "severity": true, "affected": true,
-		"references": true, "credits": true, "database_specific": true}
-	for k := range rec {
-		if !known[k] {
-			bad("unknown top-level field %q", k)
-		}
-	}
-	if id, ok := str(rec["id"]); !ok || !osvIDPattern.MatchString(id) {
-		bad("id: missing or malformed: %v", rec["id"])
-	}
-	if _, ok := rec["modified"]; !ok {
-		bad("modified: required")
-	}
-	for _, f := range []string{"modified", "published", "withdrawn"} {
-		dateTime(f)
-	}
-	for _, f := range []string{"schema_version", "summary", "details"} {
-		if v, ok := rec[f]; ok {
-			if _, ok := str(v); !ok {
-				bad("%s: not a string", f)
-			}
-		}
-	}
-	if v, ok := rec["aliases"]; ok {
-		strList("aliases", v)
-	}
-	if v, ok := rec["database_specific"]; ok {
-		if _, ok := v.(map[string]any); !ok {
-			bad("database_specific: not an object")
-		}
-	}
-	if v, ok := rec["affected"]; ok {
-		l, ok := v.([]any)
-		if !ok {
-			bad("affected: not an array")
-		}
-		for i, a := range l {
-			am, ok := a.(map[string]any)
-			if !ok {
-				bad("affected[%d]: not an object", i)
-				continue
-			}
-			pkg, ok := am["package"].(map[string]any)
-			if !ok {
-				bad("affected[%d].package: missing", i)
-			} else {
-				for _, f := range []string{"ecosystem", "name"} {
-					if s, ok := str(pkg[f]); !ok || s == "" {
-						bad("affected[%d].package.%s: required string", i, f)
-					}
-				}
-			}
-			if _, hasRanges := am["ranges"]; hasRanges {
-				bad("affected[%d]: ranges not expected from patchwatch", i)
-			}
-			if v, ok := am["versions"]; !ok {
-				bad("affected[%d].versions: required without SEMVER/ECOSYSTEM ranges", i)
-			} else {
-				strList(fmt.Sprintf("affected[%d].versions", i), v)
-			}
-			if ds, ok := am["database_specific"]; ok {
-				if _, ok := ds.(map[string]any); !ok {
-					bad("affected[%d].database_specific: not an object", i)
-				}
-			}
-		}
-	}
-	refTypes := map[string]bool{"ADVISORY": true, "ARTICLE": true, "DETECTION": true, "REPORT": true, "FIX": true,
-		"INTRODUCED": true, "GIT": true, "PACKAGE": true, "EVIDENCE": true, "WEB": true}
-	if v, ok := rec["references"]; ok {
-		l, _ := v.([]any)
-		for i, r := range l {
-			rm, _ := r.(map[string]any)
-			typ, _ := str(rm["type"])
-			u, _ := str(rm["url"])
-			if !refTypes[typ] {
-				bad("references[%d].type: %q", i, typ)
-			}
-			if pu, err := url.Parse(u); err != nil || !pu.IsAbs() || pu.Host == "" {
-				bad("references[%d].url: %q is not an absolute URI", i, u)
-			}
-		}
-	}
-	return errs
-}
-
-// TestValidateOSVCatchesBadRecords proves the validator fails on what it
-// is meant to catch, so a pass below means something.
-func TestValidateOSVCatchesBadRecords(t *testing.T) {
-	bad := map[string]any{
-		"id": "XSA 1/../x", "modified": "2020-01-02", "aliases": []any{1.0},
-		"affected":   []any{map[string]any{"package": map[string]any{"name": "Xen"}}},
-		"references": []any{map[string]any{"type": "LINK", "url": "/relative"}},
-		"extra":      true,
-	}
-	got := validateOSV(bad)
-	sort.Strings(got)
-	want := []string{
-		"affected[0].package.ecosystem: required string",
-		"affected[0].versions: required without SEMVER/ECOSYSTEM ranges",
-		"aliases: item 1 is not a string",
-		"id: missing or malformed: XSA 1/../x",
-		`modified: "2020-01-02" is not an RFC 3339 UTC date-time`,
-		`references[0].type: "LINK"`,
-		`references[0].url: "/relative" is not an absolute URI`,
-		`unknown top-level field "extra"`,
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-}
-
-// TestExportOSVValid exports the recorded Xen corpus and the analyst test
-// database as OSV and validates every record; it also checks the ids, the
-// affected versions, and that unused numbers are skipped and withdrawn ones
-// marked.
-func TestExportOSVValid(t *testing.T) {
-	xen := filepath.Join(t.TempDir(), "xen.db")
-	if code, _, errs := runCmd(t, "harvest", "--db", xen, "--replay", fixtures, "--quiet", "--source", "xen"); code != 0 {
+// exportDocs harvests the whole recorded corpus (every vendor, as make demo
+// does) and returns it with the analyst test database.
+func exportDBs(t *testing.T) []string {
+	t.Helper()
+	demo := filepath.Join(t.TempDir(), "demo.db")
+	if code, _, errs := runCmd(t, "harvest", "--db", demo, "--replay", fixtures, "--quiet"); code != 0 {
 		t.Fatalf("harvest: %s", errs)
 	}
-	byID := map[string]map[string]any{}
-	for _, db := range []string{xen, buildAnalystDB(t)} {
-		code, out, errs := runCmd(t, "export", "--db", db, "--format", "osv", "--out", "-")
-		if code != 0 {
-			t.Fatalf("exit %d: %s", code, errs)
-		}
-		var recs []map[string]any
-		dec := json.NewDecoder(bytes.NewReader([]byte(out)))
-		if err := dec.Decode(&recs); err != nil {
-			t.Fatal(err)
-		}
-		if len(recs) == 0 {
-			t.Fatal("no OSV records")
-		}
-		for _, r := range recs {
-			for _, e := range validateOSV(r) {
-				t.Errorf("%v: %s", r["id"], e)
+	return []string{demo, buildAnalystDB(t)}
+}
+
+// exportDir runs export --format format --out DIR and returns every file.
+func exportDir(t *testing.T, db, format string) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	code, _, errs := runCmd(t, "export", "--db", db, "--format", format, "--out", dir)
+	if code != 0 {
+		t.Fatalf("export %s: exit %d: %s", format, code, errs)
+	}
+	files := readTree(t, dir)
+	if len(files) == 0 {
+		t.Fatalf("export %s wrote nothing", format)
+	}
+	return files
+}
+
+// TestExportOSVValid exports the whole recorded corpus and the analyst test
+// database as OSV files and validates every file against the official OSV
+// schema (internal/schematest); it also checks the mapping: ids, aliases,
+// affected versions, unused numbers skipped and withdrawn ones marked.
+func TestExportOSVValid(t *testing.T) {
+	byAdvisory := map[string]map[string]any{}
+	for _, db := range exportDBs(t) {
+		files := exportDir(t, db, "osv")
+		for name, body := range files {
+			if err := schematest.Validate(schematest.OSV, []byte(body)); err != nil {
+				t.Errorf("%s fails the OSV schema: %v", name, err)
 			}
-			byID[r["id"].(string)] = r
+			var r map[string]any
+			if err := json.Unmarshal([]byte(body), &r); err != nil {
+				t.Fatal(err)
+			}
+			ds := r["database_specific"].(map[string]any)
+			byAdvisory[ds["advisory_id"].(string)] = r
+			if want := "x_patchwatch-" + ds["vendor"].(string) + "-" + ds["advisory_id"].(string); r["id"] != want {
+				t.Errorf("%s: id %v, want %s", name, r["id"], want)
+			}
+			if aliases, _ := r["aliases"].([]any); len(aliases) == 0 || aliases[0] != ds["advisory_id"] {
+				t.Errorf("%s: aliases %v do not start with the vendor's ID", name, r["aliases"])
+			}
 		}
 	}
-	for _, id := range []string{"XSA-26", "XSA-355", "TEST-2024-0001"} {
-		if byID[id] == nil {
-			t.Errorf("no OSV record %s", id)
+	if len(byAdvisory) < 70 {
+		t.Errorf("only %d OSV records from the demo corpus and the test database", len(byAdvisory))
+	}
+	for _, id := range []string{"XSA-26", "XSA-355", "TEST-2024-0001", "CPUJan2018"} {
+		if byAdvisory[id] == nil {
+			t.Errorf("no OSV record for %s", id)
 		}
 	}
 	for _, id := range []string{"XSA-79", "XSA-81", "TEST-2024-0003"} {
-		if byID[id] != nil {
+		if byAdvisory[id] != nil {
 			t.Errorf("unused number %s exported", id)
 		}
 	}
-	if w := byID["XSA-161"]; w == nil || w["withdrawn"] == nil {
+	if w := byAdvisory["XSA-161"]; w == nil || w["withdrawn"] == nil {
 		t.Errorf("withdrawn XSA-161: %v", w)
 	}
-	aff := byID["XSA-26"]["affected"].([]any)[0].(map[string]any)
-	got := map[string]any{"package": aff["package"], "versions": aff["versions"],
-		"categories": aff["database_specific"].(map[string]any)["categories"], "aliases": byID["XSA-26"]["aliases"]}
+	aff := byAdvisory["XSA-26"]["affected"].([]any)[0].(map[string]any)
+	ds := aff["database_specific"].(map[string]any)
+	got := map[string]any{"package": aff["package"], "vendor": ds["vendor"], "product": ds["product"], "versions": aff["versions"],
+		"categories": ds["categories"], "aliases": byAdvisory["XSA-26"]["aliases"]}
 	want := map[string]any{
-		"package":    map[string]any{"ecosystem": "xen", "name": "Xen"},
+		"package":    nil, // no OSV ecosystem covers Xen
+		"vendor":     "xen",
+		"product":    "Xen",
 		"versions":   []any{"4.1.x", "4.2.x", "xen-unstable"},
 		"categories": []any{"vmm"},
-		"aliases":    []any{"CVE-2012-5510"},
+		"aliases":    []any{"XSA-26", "CVE-2012-5510"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("XSA-26 (-want +got):\n%s", diff)
 	}
 	// Remedy rows give versions: fixed 1.0 counts, not-affected 0.9 does not.
-	testAff := byID["TEST-2024-0001"]["affected"].([]any)[0].(map[string]any)
+	testAff := byAdvisory["TEST-2024-0001"]["affected"].([]any)[0].(map[string]any)
 	if diff := cmp.Diff([]any{"1.0"}, testAff["versions"]); diff != "" {
 		t.Errorf("TEST-2024-0001 versions (-want +got):\n%s", diff)
+	}
+}
+
+// TestExportCSAFValid exports the whole recorded corpus and the analyst
+// test database as CSAF and validates every document against the OASIS
+// CSAF 2.0 schema with the FIRST CVSS schemas it references; it also checks
+// what the issue asks each document to hold.
+func TestExportCSAFValid(t *testing.T) {
+	byTracking := map[string]map[string]any{}
+	for _, db := range exportDBs(t) {
+		for name, body := range exportDir(t, db, "csaf") {
+			if err := schematest.Validate(schematest.CSAF, []byte(body)); err != nil {
+				t.Errorf("%s fails the CSAF 2.0 schema: %v", name, err)
+			}
+			var d map[string]any
+			if err := json.Unmarshal([]byte(body), &d); err != nil {
+				t.Fatal(err)
+			}
+			id := d["document"].(map[string]any)["tracking"].(map[string]any)["id"].(string)
+			if want, _ := export.CSAFFileName(id); name != want {
+				t.Errorf("file %s holds tracking id %s; CSAF names it %s", name, id, want)
+			}
+			byTracking[id] = d
+		}
+	}
+	if len(byTracking) < 70 {
+		t.Errorf("only %d CSAF documents", len(byTracking))
+	}
+	xsa26 := byTracking["patchwatch-xen-XSA-26"]
+	if xsa26 == nil {
+		t.Fatal("no CSAF document for XSA-26")
+	}
+	var products []string
+	var walk func(bs []any)
+	walk = func(bs []any) {
+		for _, b := range bs {
+			b := b.(map[string]any)
+			if p, ok := b["product"].(map[string]any); ok {
+				products = append(products, p["product_id"].(string)+" "+p["name"].(string))
+			}
+			if sub, ok := b["branches"].([]any); ok {
+				walk(sub)
+			}
+		}
+	}
+	walk(xsa26["product_tree"].(map[string]any)["branches"].([]any))
+	if diff := cmp.Diff([]string{"CSAFPID-0001 xen Xen 4.1.x", "CSAFPID-0002 xen Xen 4.2.x", "CSAFPID-0003 xen Xen xen-unstable"}, products); diff != "" {
+		t.Errorf("XSA-26 products (-want +got):\n%s", diff)
+	}
+	v := xsa26["vulnerabilities"].([]any)[0].(map[string]any)
+	rem := v["remediations"].([]any)[0].(map[string]any)
+	note := v["notes"].([]any)[0].(map[string]any)
+	tracking := xsa26["document"].(map[string]any)["tracking"].(map[string]any)
+	got := map[string]any{
+		"cve": v["cve"], "affected": v["product_status"].(map[string]any)["known_affected"],
+		"remedy":  rem["category"].(string) + ": " + rem["details"].(string),
+		"note":    strings.SplitN(note["text"].(string), ":", 2)[0],
+		"dates":   tracking["initial_release_date"].(string) + " " + tracking["current_release_date"].(string),
+		"version": tracking["version"],
+	}
+	want := map[string]any{
+		"cve": "CVE-2012-5510", "affected": []any{"CSAFPID-0001", "CSAFPID-0002", "CSAFPID-0003"},
+		"remedy":  "vendor_fix: Apply xsa26-4.1.patch, xsa26-4.2.patch, xsa26-unstable.patch.",
+		"note":    `vmm (component "hypervisor", security true, rule xen-hypervisor)`,
+		"dates":   "2012-12-03T00:00:00Z 2012-12-03T00:00:00Z",
+		"version": "3",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("XSA-26 (-want +got):\n%s", diff)
+	}
+}
+
+// TestExportOSVSkipsBadRecords: an advisory that cannot be exported no
+// longer stops the export halfway (issue 15). Two IDs that map to one file
+// name and a fix whose stored versions are not a list are each skipped and
+// named on stderr, every other advisory (including the Xen ones, which sort
+// after them) is written, and the exit code is 1.
+func TestExportOSVSkipsBadRecords(t *testing.T) {
+	db := buildAnalystDB(t)
+	s, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO advisories (id, vendor, status, published, document_url) VALUES
+			('AB:1', 'testvendor', 'published', '2024-02-01', 'https://example.test/ab'),
+			('AB_1', 'testvendor', 'published', '2024-02-01', 'https://example.test/ab'),
+			('BAD-1', 'testvendor', 'published', '2024-02-01', 'https://example.test/bad')`,
+		`INSERT INTO fixes (id, advisory_id, vendor, versions, category, security, rule, evidence, document_url)
+			VALUES ('BAD-1/1', 'BAD-1', 'testvendor', '{"not": "a list"}', 'feature', 0, 'test', '', 'https://example.test/bad')`,
+	} {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	for _, format := range []string{"osv", "csaf"} {
+		dir := t.TempDir()
+		code, _, errs := runCmd(t, "export", "--db", db, "--format", format, "--out", dir)
+		if code != exitPartial {
+			t.Errorf("%s: exit %d, want %d (some advisories skipped): %s", format, code, exitPartial, errs)
+		}
+		for _, want := range []string{"AB_1", "BAD-1: fix BAD-1/1: versions"} {
+			if !strings.Contains(errs, want) {
+				t.Errorf("%s: stderr does not report %q:\n%s", format, want, errs)
+			}
+		}
+		files := readTree(t, dir)
+		var names []string
+		for n := range files {
+			names = append(names, strings.ToLower(n))
+		}
+		got := strings.Join(names, " ")
+		for _, want := range []string{"ab_1", "xsa-130", "xsa-139", "test-2024-0001"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s: no file for %s among %s", format, want, got)
+			}
+		}
+		if len(files) != 5 {
+			t.Errorf("%s: %d files, want 5 (4 good advisories and one of AB:1/AB_1): %s", format, len(files), got)
+		}
 	}
 }

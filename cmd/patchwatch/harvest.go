@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"runtime/debug"
@@ -40,11 +41,12 @@ Examples:
 	wait := fs.Duration("wait", 0, "if another harvest holds the database, wait this long for it instead of exiting 2")
 	delay := fs.Duration("delay", time.Second, "pause after each request to one host (live only)")
 	parallel := fs.Int("parallel", 2, "requests in flight at once across hosts")
-	timeout := fs.Duration("timeout", 2*time.Minute, "limit for one page, retries included")
+	timeout := fs.Duration("timeout", 2*time.Minute, "limit for fetching one page, retries included")
+	parseTimeout := fs.Duration("parse-timeout", scrapers.DefaultParseTimeout, "limit for parsing one page; a slower page fails as too slow")
 	maxBody := fs.Int64("max-body", 32<<20, "fail a page larger than this many `bytes`")
 	retries := fs.Int("retries", 3, "retry a 429, a 5xx or a network error this many times")
 	retryWait := fs.Duration("retry-wait", 30*time.Second, "longest wait before a retry, Retry-After included")
-	commitEvery := fs.Int("commit-every", 1000, "commit this many pages per transaction (each page stays atomic; a crash loses at most one batch, fetched again next run)")
+	commitEvery := fs.Int("commit-every", 1000, "commit this many pages per transaction (a kill loses the pages of the open batch, fetched again next run)")
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
 	quiet := fs.Bool("quiet", false, "log only warnings and errors, and show no progress")
 	verbose := fs.Bool("v", false, "log every page")
@@ -58,6 +60,20 @@ Examples:
 	if fs.NArg() > 0 {
 		return fail(fmt.Errorf("unexpected arguments %q", fs.Args()))
 	}
+	if err := errors.Join(
+		inRange("parallel", *parallel, 1, maxParallel),
+		inRange("commit-every", *commitEvery, 1, maxCommitEvery),
+		inRange("retries", *retries, 0, maxRetries),
+		inRange("max-body", *maxBody, 1, maxBodyLimit),
+		positive("timeout", *timeout),
+		positive("parse-timeout", *parseTimeout),
+		notNegative("delay", *delay),
+		notNegative("retry-wait", *retryWait),
+		notNegative("revisit", *revisit),
+		notNegative("wait", *wait),
+	); err != nil {
+		return fail(err)
+	}
 	log, err := newLogger(e.stderr, *logFormat, *quiet, *verbose)
 	if err != nil {
 		return fail(err)
@@ -69,7 +85,7 @@ Examples:
 	}
 	cfg := scrapers.Config{
 		ReplayDir: *replay, RecordDir: *record,
-		Parallel: *parallel, Timeout: *timeout, MaxBodyBytes: *maxBody,
+		Parallel: *parallel, Timeout: *timeout, ParseTimeout: *parseTimeout, MaxBodyBytes: *maxBody,
 		Logger: log,
 	}
 	cfg.Delay, cfg.Retries, cfg.RetryWaitMax = *delay, *retries, *retryWait
@@ -93,7 +109,7 @@ Examples:
 	if err != nil {
 		return fail(err)
 	}
-	st, closeStore, err := openWriter(ctx, *db, *wait, *commitEvery)
+	st, closeStore, err := openWriter(ctx, e, *db, *wait, *commitEvery)
 	if err != nil {
 		return fail(err)
 	}
@@ -112,13 +128,20 @@ Examples:
 	if err != nil {
 		return fail(err)
 	}
-	h := &scrapers.Harvester{Fetcher: fetcher, Sink: sink{st}, Logger: log, Revisit: *revisit}
+	// A broken database (corrupted pages) fails every page the same way:
+	// the first such error stops the run, and the harvest exits 2.
+	runCtx, stopRun := context.WithCancelCause(ctx)
+	defer stopRun(nil)
+	h := &scrapers.Harvester{Fetcher: fetcher, Sink: sink{st, stopRun}, Logger: log, Revisit: *revisit}
 	if !*quiet {
 		h.Progress = newProgress(e.stderr).update
 	}
-	reports := h.Run(ctx, sources)
+	reports := h.Run(runCtx, sources)
 	if h.Progress != nil {
 		fmt.Fprint(e.stderr, clearLine(e.stderr))
+	}
+	if cause := context.Cause(runCtx); store.Unusable(cause) {
+		return fail(fmt.Errorf("stopped: database %s is unusable: %w", *db, cause))
 	}
 
 	if err := st.Flush(); err != nil {
@@ -157,6 +180,41 @@ Examples:
 	return exitOK
 }
 
+// Upper bounds of harvest's numeric flags: beyond them a value is a typo
+// (--parallel 1000000 would open a connection per goroutine) rather than a
+// setting.
+const (
+	maxParallel    = 64
+	maxCommitEvery = 1_000_000
+	maxRetries     = 100
+	maxBodyLimit   = 1 << 30
+)
+
+// inRange says, as a usage error, why a numeric flag's value is out of
+// [lo, hi].
+func inRange[T int | int64](flag string, v, lo, hi T) error {
+	if v < lo || v > hi {
+		return fmt.Errorf("--%s %d is out of range: want %d to %d", flag, v, lo, hi)
+	}
+	return nil
+}
+
+// positive rejects a duration flag that is zero or negative.
+func positive(flag string, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("--%s %s is out of range: want a duration above 0", flag, d)
+	}
+	return nil
+}
+
+// notNegative rejects a negative duration flag (0 has a meaning: none).
+func notNegative(flag string, d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("--%s %s is out of range: want 0 or more", flag, d)
+	}
+	return nil
+}
+
 // runStatus is ok when nothing failed, failed when nothing succeeded, and
 // partial in between.
 func runStatus(done, failed int) string {
@@ -178,11 +236,16 @@ func sourceRun(r scrapers.Report) store.SourceRun {
 	}
 }
 
-// openWriter takes the database's writer lock (waiting up to wait) and opens
-// the store with pages committed commitEvery at a time; closing it commits
-// what is pending and gives the lock back.
-func openWriter(ctx context.Context, db string, wait time.Duration, commitEvery int) (*store.Store, func(), error) {
-	lock, err := store.AcquireLock(ctx, db, wait)
+// openWriter takes the database's writer lock (waiting up to wait, and
+// saying so on stderr) and opens the store with pages committed
+// commitEvery at a time; closing it commits what is pending and gives the
+// lock back.
+func openWriter(ctx context.Context, e *env, db string, wait time.Duration, commitEvery int) (*store.Store, func(), error) {
+	lock, err := store.AcquireLock(ctx, db, 0)
+	if errors.Is(err, store.ErrLocked) && wait > 0 {
+		fmt.Fprintf(e.stderr, "patchwatch: %v; waiting up to %s\n", err, wait)
+		lock, err = store.AcquireLock(ctx, db, wait)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -254,24 +317,36 @@ func printSummary(ctx context.Context, e *env, st *store.Store, db string, repor
 	fmt.Fprintf(e.stderr, "database %s: %s\n", db, strings.Join(parts, " "))
 }
 
-// sink adapts the store to the harvester.
-type sink struct{ st *store.Store }
+// sink adapts the store to the harvester. An error saying the database
+// itself is broken stops the run through stop.
+type sink struct {
+	st   *store.Store
+	stop context.CancelCauseFunc
+}
+
+func (s sink) check(err error) error {
+	if store.Unusable(err) {
+		s.stop(err)
+	}
+	return err
+}
 
 func (s sink) State(ctx context.Context, u string) (scrapers.PageState, error) {
 	st, err := s.st.PageState(ctx, u)
-	return scrapers.PageState(st), err
+	return scrapers.PageState(st), s.check(err)
 }
 
 func (s sink) Records(ctx context.Context, u string) (int, error) {
-	return s.st.RecordsFrom(ctx, u)
+	n, err := s.st.RecordsFrom(ctx, u)
+	return n, s.check(err)
 }
 
 func (s sink) SavePage(ctx context.Context, f scrapers.Fetched, res normalize.Result) error {
-	return s.st.SavePage(ctx, document(f), res)
+	return s.check(s.st.SavePage(ctx, document(f), res))
 }
 
 func (s sink) SaveUnparsed(ctx context.Context, f scrapers.Fetched) error {
-	return s.st.SaveDocument(ctx, document(f))
+	return s.check(s.st.SaveDocument(ctx, document(f)))
 }
 
 func (s sink) Withdraw(ctx context.Context, urls []string) (int, error) {

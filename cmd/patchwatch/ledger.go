@@ -25,33 +25,49 @@ per-source lines and every page error with its URL and reason.`)
 		return exitFatal
 	}
 	defer conn.Close()
-	q := `SELECT id, started_at, coalesce(finished_at, '') AS finished_at, status, sources, pages, failed,
-		(SELECT count(*) FROM run_errors WHERE run_id = runs.id) AS errors
-		FROM runs ORDER BY id DESC LIMIT ?`
-	qargs := []any{*limit}
-	if *one != 0 {
-		q = `SELECT source, started_at, finished_at, status, requests, http_2xx, http_304, http_4xx, http_5xx,
-			net_errors, new, changed, unchanged, failed FROM run_sources WHERE run_id = ? ORDER BY source`
-		qargs = []any{*one}
-	}
-	cols, rows, err := fetchAll(ctx, conn, q, qargs...)
-	if err != nil {
+	fail := func(err error) int {
 		fmt.Fprintln(e.stderr, "patchwatch runs:", err)
 		return exitFatal
 	}
-	if err := writeTable(e.stdout, cols, rows); err != nil {
-		fmt.Fprintln(e.stderr, "patchwatch runs:", err)
-		return exitFatal
-	}
-	if *one != 0 {
-		cols, rows, err := fetchAll(ctx, conn, `SELECT source, url, message FROM run_errors WHERE run_id = ? ORDER BY id`, *one)
+	if *one == 0 {
+		runs, err := store.ListRuns(ctx, conn, *limit)
 		if err != nil {
-			fmt.Fprintln(e.stderr, "patchwatch runs:", err)
-			return exitFatal
+			return fail(err)
 		}
-		if len(rows) > 0 {
-			fmt.Fprintln(e.stdout)
-			writeTable(e.stdout, cols, rows)
+		rows := make([][]any, len(runs))
+		for i, r := range runs {
+			rows[i] = []any{r.ID, r.StartedAt, r.FinishedAt, r.Status, r.Sources, r.Pages, r.Failed, r.Errors}
+		}
+		if err := writeTable(e.stdout, []string{"id", "started_at", "finished_at", "status", "sources", "pages", "failed", "errors"}, rows); err != nil {
+			return fail(err)
+		}
+		return exitOK
+	}
+	lines, err := store.ReadRunSources(ctx, conn, *one)
+	if err != nil {
+		return fail(err)
+	}
+	rows := make([][]any, len(lines))
+	for i, l := range lines {
+		rows[i] = []any{l.Source, l.StartedAt, l.FinishedAt, l.Status, l.Requests, l.HTTP2xx, l.HTTP304, l.HTTP4xx, l.HTTP5xx,
+			l.NetErrors, l.New, l.Changed, l.Unchanged, l.Failed}
+	}
+	if err := writeTable(e.stdout, []string{"source", "started_at", "finished_at", "status", "requests", "http_2xx", "http_304",
+		"http_4xx", "http_5xx", "net_errors", "new", "changed", "unchanged", "failed"}, rows); err != nil {
+		return fail(err)
+	}
+	errs, err := store.ReadRunErrors(ctx, conn, *one)
+	if err != nil {
+		return fail(err)
+	}
+	if len(errs) > 0 {
+		rows := make([][]any, len(errs))
+		for i, r := range errs {
+			rows[i] = []any{r.Source, r.URL, r.Message}
+		}
+		fmt.Fprintln(e.stdout)
+		if err := writeTable(e.stdout, []string{"source", "url", "message"}, rows); err != nil {
+			return fail(err)
 		}
 	}
 	return exitOK

@@ -53,7 +53,7 @@ var commands = []command{
 	{"runs", "list recent harvest runs, or one run's sources and errors", runRuns},
 	{"status", "each source's last success; exit 1 if one is stale", runStatusCmd},
 	{"search", "full-text search over advisory and fix text", runSearch},
-	{"export", "write advisories, patches and fixes as CSV, JSON lines or OSV", runExport},
+	{"export", "write advisories, patches and fixes as CSV, JSON lines, OSV or CSAF 2.0", runExport},
 	{"cadence", "patch events a host of one product version needed, and how often", runCadence},
 	{"report", "write a self-contained HTML report with charts", runReport},
 }

@@ -39,7 +39,7 @@ page that no longer parses keeps its earlier records and is reported. Exit
 	if err != nil {
 		return fail(err)
 	}
-	st, closeStore, err := openWriter(ctx, *db, *wait, 1000)
+	st, closeStore, err := openWriter(ctx, e, *db, *wait, 1000)
 	if err != nil {
 		return fail(err)
 	}
@@ -177,7 +177,7 @@ func reparseLoad(ctx context.Context, st *store.Store, src scrapers.Source, j *r
 		j.err = err
 		return
 	}
-	j.parsed, j.err = src.Parse(scrapers.Page{URL: u, ContentType: j.doc.ContentType, Body: j.doc.Body})
+	j.parsed, j.err = scrapers.ParseWithin(ctx, src, scrapers.Page{URL: u, ContentType: j.doc.ContentType, Body: j.doc.Body}, scrapers.DefaultParseTimeout)
 	if j.err == nil {
 		j.err = j.parsed.Validate()
 	}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/patchwatch/patchwatch/analysis"
 	"github.com/patchwatch/patchwatch/store"
 )
 
@@ -41,8 +43,7 @@ Examples:
 		fmt.Fprintln(e.stderr, "patchwatch search: need at least one search term")
 		return exitFatal
 	}
-	write, ok := writers[*format]
-	if !ok {
+	if _, ok := writers[*format]; !ok {
 		fmt.Fprintf(e.stderr, "patchwatch search: --format must be table, csv, json or jsonl, not %q\n", *format)
 		return exitFatal
 	}
@@ -54,77 +55,33 @@ Examples:
 		fmt.Fprintln(e.stderr, "patchwatch search: --limit must be positive")
 		return exitFatal
 	}
-	match := strings.Join(fs.Args(), " ")
-	if !*raw {
-		match = ftsQuery(fs.Args())
-	}
 	conn, err := store.OpenReadOnly(*db)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "patchwatch search:", err)
 		return exitFatal
 	}
 	defer conn.Close()
-
-	// The best matches are picked by rank first, which FTS5 answers from
-	// its index alone; only those few get a snippet and their record's date
-	// and title. They are joined to the tables, not to v_fixes, whose
-	// per-fix subqueries would run for every fix.
-	q := `
-WITH top AS (
-	SELECT rowid AS rid, rank AS r FROM search_text
-	WHERE search_text MATCH ?1
-		AND (?2 = '' OR kind = ?2)
-		AND (?3 = '[]' OR vendor IN (SELECT value FROM json_each(?3)))
-	ORDER BY rank
-	LIMIT ?4)
-SELECT s.kind, s.ref AS id, s.vendor,
-	CASE s.kind WHEN 'advisory' THEN a.published ELSE f.released END AS date,
-	CASE s.kind WHEN 'advisory' THEN a.title ELSE f.category || ': ' || f.component END AS title,
-	snippet(search_text, -1, '[', ']', '…', 12) AS snippet
-FROM top
-JOIN search_text s ON s.rowid = top.rid
-LEFT JOIN advisories a ON s.kind = 'advisory' AND a.id = s.ref
-LEFT JOIN fixes f ON s.kind = 'fix' AND f.id = s.ref
-WHERE search_text MATCH ?1
-ORDER BY top.r, s.kind, s.ref`
-	cols, rows, err := fetchAll(ctx, conn, q, match, *kind, jsonStrings(vendors), *limit)
-	if err != nil {
-		if strings.Contains(err.Error(), "fts5") || strings.Contains(err.Error(), "syntax error") {
-			fmt.Fprintf(e.stderr, "patchwatch search: the search expression %q is not valid FTS5 (drop --raw to search plain words): %v\n", match, err)
-			return exitFatal
-		}
-		fmt.Fprintln(e.stderr, "patchwatch search:", err)
+	q := analysis.SearchQuery{Terms: fs.Args(), Raw: *raw, Kind: *kind, Vendors: vendors, Limit: *limit}
+	cols, rows, err := analysis.Search(ctx, conn, q)
+	var exprErr *analysis.ExpressionError
+	switch {
+	case errors.Is(err, analysis.ErrNoWords):
+		fmt.Fprintf(e.stderr, "patchwatch search: %q has %v\n", strings.Join(fs.Args(), " "), err)
+		return exitFatal
+	case errors.As(err, &exprErr):
+		fmt.Fprintf(e.stderr, "patchwatch search: %v (drop --raw to search plain words)\n", err)
+		return exitFatal
+	case err != nil:
+		fmt.Fprintln(e.stderr, "patchwatch search:", schemaHint(err))
 		return exitFatal
 	}
+	match := strings.Join(fs.Args(), " ")
 	if len(rows) == 0 {
 		fmt.Fprintf(e.stderr, "patchwatch search: no advisory or fix text matches %s\n", match)
 	}
-	if err := write(e.stdout, cols, rows); err != nil {
+	if err := writeAll(e.stdout, *format, cols, rows); err != nil {
 		fmt.Fprintln(e.stderr, "patchwatch search:", err)
 		return exitFatal
 	}
 	return exitOK
-}
-
-// ftsQuery turns plain words into an FTS5 expression that cannot be a
-// syntax error: each word becomes a quoted phrase (so "XSA-355" is the
-// phrase "xsa 355" rather than a column filter), a trailing * stays a prefix
-// search, and the phrases are ANDed.
-func ftsQuery(terms []string) string {
-	var parts []string
-	for _, t := range terms {
-		for _, w := range strings.Fields(t) {
-			prefix := strings.HasSuffix(w, "*")
-			w = strings.TrimRight(w, "*")
-			if w == "" {
-				continue
-			}
-			p := `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
-			if prefix {
-				p += "*"
-			}
-			parts = append(parts, p)
-		}
-	}
-	return strings.Join(parts, " AND ")
 }

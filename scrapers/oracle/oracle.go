@@ -56,7 +56,12 @@ func (Source) Seeds() []string { return []string{AlertsIndex, OVALIndex} }
 func (Source) Domains() []string { return []string{WWW, Linux} }
 
 var (
-	cpuPath   = regexp.MustCompile(`^/security-alerts/cpu([a-z]+)(\d{4})\.html$`)
+	// cpuPath matches a Critical Patch Update page under both of Oracle's
+	// URL schemes: today's /security-alerts/cpujan2018.html and the older
+	// /technetwork/…/cpujul2017-3236622.html, whose pages carry a content
+	// number after the month and year (older index pages and other sites
+	// still link to them).
+	cpuPath   = regexp.MustCompile(`^/(?:security-alerts|technetwork(?:/[\w.-]+)+)/cpu([a-z]+)(\d{4})(?:-\d+)?\.html$`)
 	ovmsaPath = regexp.MustCompile(`^/oval/com\.oracle\.ovmsa-(\d{4})(\d{4})\.xml$`)
 )
 

@@ -134,3 +134,26 @@ func TestOVMServerCategories(t *testing.T) {
 		}
 	}
 }
+
+// Both URL schemes of a Critical Patch Update page name the same CPU;
+// other Oracle pages match neither.
+func TestCPUPath(t *testing.T) {
+	for path, want := range map[string][2]string{
+		"/security-alerts/cpujan2018.html":                              {"jan", "2018"},
+		"/technetwork/security-advisory/cpujul2017-3236622.html":        {"jul", "2017"},
+		"/technetwork/topics/security/cpujul2014-1972956.html":          {"jul", "2014"},
+		"/technetwork/security-advisory/cpuoct2016-2881722.html":        {"oct", "2016"},
+		"/security-alerts/alert-cve-2021-44228.html":                    {},
+		"/technetwork/security-advisory/alert-cve-2017-10151-3934.html": {},
+		"/security-alerts/cpujan2018.html.bak":                          {},
+	} {
+		m := cpuPath.FindStringSubmatch(path)
+		var got [2]string
+		if m != nil {
+			got = [2]string{m[1], m[2]}
+		}
+		if got != want {
+			t.Errorf("%s: got %v, want %v", path, got, want)
+		}
+	}
+}

@@ -104,7 +104,16 @@ func packageName(id string) string {
 	return id
 }
 
-var kvmMention = regexp.MustCompile(`(?i)(?:^|[\s:(])KVM(?:$|[^-\w])`)
+// kvmTitle matches a vulnerability title that puts the flaw in KVM:
+// "kernel: KVM: …", "kernel: x86/kvm: …", a kvm_ function, nested VMX/SVM.
+var kvmTitle = regexp.MustCompile(`(?i)(?:^|[\s:(/])KVM(?:$|[^-\w])|\bkvm_\w+|\bn(?:VMX|SVM)\b`)
+
+// kvmDescription matches a description that says the flaw is in KVM: the
+// upstream commit subject it quotes ("KVM: s390: …", "x86/kvm: …" at the
+// start of a line), or prose naming KVM as the flawed part. A KVM word
+// anywhere else (a guest it was seen in, a function on a stack) does not
+// say where the flaw is.
+var kvmDescription = regexp.MustCompile(`(?im)^\s*(?:[\w-]+/)?KVM(?:/[\w-]+)?:|\b(?:in|of) (?:the )?(?:Linux kernel's |kernel's )?KVM(?:'s\b|$|[.,;:)]| (?:hypervisor|subsystem|module|implementation|code|API|in the Linux kernel)\b)|\bKVM (?:hypervisor|subsystem|module|implementation|code)\b|Kernel-based Virtual Machine|\bkvm\.ko\b|\barch/\w+/kvm\b`)
 
 // packages returns the distinct package names of the product tree.
 func packages(bs []branch, into map[string]bool) {
@@ -125,7 +134,7 @@ func relevance(doc csaf) string {
 		switch {
 		case strings.HasPrefix(n, "qemu-kvm"), strings.HasPrefix(n, "libvirt"):
 			return "package " + n
-		case n == "kernel" || n == "kernel-rt":
+		case n == "kernel" || n == "kernel-rt" || n == "kernel-alt" || strings.HasPrefix(n, "kpatch-patch"):
 			kernel = true
 		}
 	}
@@ -133,7 +142,10 @@ func relevance(doc csaf) string {
 		return ""
 	}
 	for _, v := range doc.Vulnerabilities {
-		if kvmMention.MatchString(v.Title) || kvmMention.MatchString(noteText(v.Notes, "description")) {
+		// A crash log quoted in a description ("Hardware name: QEMU KVM
+		// Virtual Machine") names the reporter's machine, not the flaw.
+		description := normalize.WithoutQuotedLogs(noteText(v.Notes, "description"))
+		if kvmTitle.MatchString(v.Title) || kvmDescription.MatchString(description) {
 			return "kernel vulnerability " + v.CVE
 		}
 	}
@@ -150,8 +162,9 @@ func noteText(ns []note, category string) string {
 }
 
 // parseDocument reads one RHSA CSAF document. Advisories that do not touch
-// KVM give an empty result on purpose: index.txt lists every Red Hat
-// advisory and only the document itself says what it patches.
+// KVM, and those with no vulnerabilities at all, give an empty result on
+// purpose: index.txt lists every Red Hat advisory and only the document
+// itself says what it patches.
 func parseDocument(body []byte, u *url.URL, wantID string) (scrapers.Parsed, error) {
 	var doc csaf
 	if err := json.Unmarshal(body, &doc); err != nil {
@@ -163,10 +176,12 @@ func parseDocument(body []byte, u *url.URL, wantID string) (scrapers.Parsed, err
 		return scrapers.Parsed{}, fmt.Errorf("%s: no document.tracking.id (not a CSAF advisory?)", u)
 	case t.ID != wantID:
 		return scrapers.Parsed{}, fmt.Errorf("%s: document holds %s, not %s", u, t.ID, wantID)
+	case len(doc.Vulnerabilities) == 0:
+		// Red Hat also publishes RHSAs that fix nothing, such as
+		// end-of-life notices (RHSA-2019:1862): there is no fix to record.
+		return scrapers.Parsed{}, nil
 	case len(doc.ProductTree.Branches) == 0:
 		return scrapers.Parsed{}, fmt.Errorf("%s: %s has no product_tree branches", u, t.ID)
-	case len(doc.Vulnerabilities) == 0:
-		return scrapers.Parsed{}, fmt.Errorf("%s: %s has no vulnerabilities", u, t.ID)
 	}
 	if relevance(doc) == "" {
 		return scrapers.Parsed{}, nil
@@ -215,10 +230,16 @@ func parseDocument(body []byte, u *url.URL, wantID string) (scrapers.Parsed, err
 	var fixes []normalize.Fix
 	pkgs := map[string]bool{}
 	for i, v := range doc.Vulnerabilities {
-		if !normalize.ValidCVE(v.CVE) {
-			return scrapers.Parsed{}, fmt.Errorf("%s: %s vulnerability %d has malformed cve %q", u, t.ID, i+1, v.CVE)
+		// A vulnerability may carry no CVE (a flaw Red Hat tracks only by
+		// bug); it is still a fix, with no CVE to list.
+		cves := []string{}
+		if v.CVE != "" {
+			if !normalize.ValidCVE(v.CVE) {
+				return scrapers.Parsed{}, fmt.Errorf("%s: %s vulnerability %d has malformed cve %q", u, t.ID, i+1, v.CVE)
+			}
+			cves = append(cves, v.CVE)
+			adv.CVEs = append(adv.CVEs, v.CVE)
 		}
-		adv.CVEs = append(adv.CVEs, v.CVE)
 		names := map[string]bool{}
 		for _, r := range v.Remediations {
 			if r.Category != "vendor_fix" {
@@ -250,7 +271,7 @@ func parseDocument(body []byte, u *url.URL, wantID string) (scrapers.Parsed, err
 			Category:   tag.Category,
 			Security:   true,
 			Severity:   impact(v),
-			CVEs:       []string{v.CVE},
+			CVEs:       cves,
 			Summary:    v.Title,
 			Rule:       tag.Rule,
 			Evidence:   tag.Evidence,

@@ -83,20 +83,22 @@ var titleBlock = regexp.MustCompile(`^VMSA-\d{4}-\d{4}(?:\.\d+)?$`)
 
 // parseHeader reads the label block. Labels may sit in a table row
 // (label and value in two cells) or on a line ("Synopsis: ..."), and a
-// value may wrap onto the following lines. Without an "Advisory ID:"
-// label (a page whose header box is missing) the page's title block
-// gives the ID and the synopsis.
+// value may wrap onto the following lines; a value's lines are collected
+// and joined once at the end (appending each to a growing string cost time
+// quadratic in the length of a page whose header never ends). Without an
+// "Advisory ID:" label (a page whose header box is missing) the page's
+// title block gives the ID and the synopsis.
 func parseHeader(lines []string) (header, error) {
-	values := map[string]string{}
+	parts := map[string][]string{}
 	var cur string
 	var cves []string
 	for i, raw := range lines {
 		line := strings.TrimSpace(raw)
-		if titleBlock.MatchString(line) && values["title id"] == "" {
-			values["title id"] = line
+		if titleBlock.MatchString(line) && parts["title id"] == nil {
+			parts["title id"] = []string{line}
 			for _, next := range lines[i+1:] {
 				if next = strings.TrimSpace(next); next != "" {
-					values["title synopsis"] = next
+					parts["title synopsis"] = []string{next}
 					break
 				}
 			}
@@ -112,12 +114,16 @@ func parseHeader(lines []string) (header, error) {
 		}
 		if m := headerLabel.FindStringSubmatch(line); m != nil {
 			cur = strings.ToLower(m[1])
-			values[cur] = strings.TrimSpace(m[2])
+			parts[cur] = []string{strings.TrimSpace(m[2])}
 			continue
 		}
 		if cur != "" && !strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "=") {
-			values[cur] = strings.TrimSpace(values[cur] + " " + line)
+			parts[cur] = append(parts[cur], line)
 		}
+	}
+	values := make(map[string]string, len(parts))
+	for k, p := range parts {
+		values[k] = strings.TrimSpace(strings.Join(p, " "))
 	}
 	var h header
 	m := advisoryIDPattern.FindStringSubmatch(firstNonEmpty(values["advisory id"], values["title id"]))
@@ -189,14 +195,20 @@ func sortedUnique(in []string) []string {
 	return slices.Compact(out)
 }
 
-// appendUnique appends s unless it is empty or already there.
-func appendUnique(list []string, s ...string) []string {
-	for _, x := range s {
-		if x != "" && !slices.Contains(list, x) {
-			list = append(list, x)
+// unique returns list's non-empty strings, each once, in their first
+// order. Lists are collected with append and made unique once: checking
+// each new string against the list so far took time quadratic in a page's
+// links, CVEs or table rows.
+func unique(list []string) []string {
+	seen := make(map[string]bool, len(list))
+	out := list[:0]
+	for _, x := range list {
+		if x != "" && !seen[x] {
+			seen[x] = true
+			out = append(out, x)
 		}
 	}
-	return list
+	return out
 }
 
 // section returns the text of the first section whose title contains name.

@@ -67,7 +67,7 @@ func advisoryFromText(text string, u *url.URL, wantID string) (scrapers.Parsed, 
 	seenPatch := map[string]bool{}
 	for _, it := range items {
 		f := itemFix(h, it, len(items) == 1)
-		adv.CVEs = appendUnique(adv.CVEs, f.CVEs...)
+		adv.CVEs = append(adv.CVEs, f.CVEs...)
 		for _, r := range f.Remedies {
 			if r.PatchID == "" || seenPatch[r.PatchID] {
 				continue
@@ -142,8 +142,9 @@ func itemFix(h header, it item, only bool) normalize.Fix {
 	tag := normalize.ClassifyVMware(needFix(remedies, it.title), fields...)
 	var patchIDs []string
 	for _, r := range remedies {
-		patchIDs = appendUnique(patchIDs, r.PatchID)
+		patchIDs = append(patchIDs, r.PatchID)
 	}
+	patchIDs = unique(patchIDs)
 	if remedies == nil {
 		remedies = []normalize.Remedy{}
 	}
@@ -191,15 +192,15 @@ func needFix(rs []normalize.Remedy, title string) []string {
 	var out []string
 	for _, r := range rs {
 		if affected(r) {
-			out = appendUnique(out, productName(r.Product))
+			out = append(out, productName(r.Product))
 		}
 	}
-	if len(out) == 0 {
+	if out = unique(out); len(out) == 0 {
 		for _, p := range knownProduct.FindAllString(title, -1) {
-			out = appendUnique(out, productName(p))
+			out = append(out, productName(p))
 		}
 	}
-	return out
+	return unique(out)
 }
 
 // chooseProduct names the product a fix is for: the ESX family when any
@@ -229,10 +230,10 @@ func chooseProduct(rs []normalize.Remedy, title string) (string, []string) {
 	var versions []string
 	for _, r := range rs {
 		if productName(r.Product) == pick && affected(r) {
-			versions = appendUnique(versions, r.Version)
+			versions = append(versions, r.Version)
 		}
 	}
-	return pick, versions
+	return pick, unique(versions)
 }
 
 var (

@@ -68,8 +68,8 @@ func linksMatching(body []byte, u *url.URL, keep func(*url.URL) bool) ([]string,
 		abs := u.ResolveReference(ref)
 		abs.Fragment = ""
 		if keep(abs) {
-			out = appendUnique(out, abs.String())
+			out = append(out, abs.String())
 		}
 	})
-	return out, nil
+	return unique(out), nil
 }

@@ -70,9 +70,9 @@ func packageList(s string) []string {
 		if low := strings.ToLower(p); low == "n/a" || low == "none" || !packageToken.MatchString(p) || !strings.ContainsAny(p, "-_") {
 			continue
 		}
-		out = appendUnique(out, p)
+		out = append(out, p)
 	}
-	return out
+	return unique(out)
 }
 
 var kbPatchTitle = regexp.MustCompile(`Patch\s+(ESX-\d{7})`)

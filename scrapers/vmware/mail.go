@@ -31,12 +31,13 @@ func parseMailIndex(body []byte, u *url.URL) (scrapers.Parsed, error) {
 		}
 		messages++
 		if advisoryIDPattern.MatchString(a.Text()) {
-			out.Follow = appendUnique(out.Follow, abs.String())
+			out.Follow = append(out.Follow, abs.String())
 		}
 	})
 	if messages == 0 {
 		return scrapers.Parsed{}, fmt.Errorf("%s: no message links in the archive index (has the pipermail layout changed?)", u)
 	}
+	out.Follow = unique(out.Follow)
 	return out, nil
 }
 

@@ -365,7 +365,7 @@ func remedyTable(text string) tableFindings {
 		out.remedies = append(out.remedies, rs...)
 		out.cves = append(out.cves, cves...)
 		out.severity = firstNonEmpty(out.severity, severity)
-		out.components = appendUnique(out.components, component)
+		out.components = append(out.components, component)
 	}
 	for i, line := range lines {
 		if tableRule.MatchString(line) {
@@ -418,6 +418,7 @@ func remedyTable(text string) tableFindings {
 		}
 		textCols = nil
 	}
+	out.components = unique(out.components)
 	return out
 }
 

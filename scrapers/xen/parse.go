@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -185,9 +186,11 @@ var (
 	headerLine    = regexp.MustCompile(`Xen Security Advisory\s+(.*)$`)
 	xsaInHeader   = regexp.MustCompile(`\bXSA-([1-9][0-9]*)\b`)
 	cveInText     = regexp.MustCompile(`\bCVE-\d{4}-\d{4,}\b`)
+	cveList       = regexp.MustCompile(`^(?:CVE-\d{4}-\d{4,}[,\s]*)+$`)
 	versionLine   = regexp.MustCompile(`^version\s+(\d+)$`)
 	underline     = regexp.MustCompile(`^=+$`)
-	resolutionRow = regexp.MustCompile(`^\s*(xsa[0-9][\w.+-]*(?:/[\w.*+-]+)?)\s{2,}(\S.*?)\s*$`)
+	resolutionRow = regexp.MustCompile(`^\s*(xsa[0-9][\w.*?+-]*(?:/[\w.*?+-]+)*)(?:(?:\s{2,}|\t)(\S.*?))?\s*$`)
+	sha256Line    = regexp.MustCompile(`^\s*[0-9a-f]{64}\s+\*?(\S+)\s*$`)
 )
 
 // Section titles of an advisory that the classifier and the record use.
@@ -313,6 +316,7 @@ type header struct {
 func parseHeader(lines []string) (header, error) {
 	var h header
 	seenAdvisory, seenVersion := false, false
+	advisoryLine := ""
 	var title []string
 	for _, raw := range lines {
 		line := strings.TrimSpace(raw)
@@ -322,16 +326,21 @@ func parseHeader(lines []string) (header, error) {
 		switch {
 		case !seenAdvisory:
 			h.cves = append(h.cves, cveInText.FindAllString(line, -1)...)
-			m := headerLine.FindStringSubmatch(line)
-			if m == nil {
+			if m := headerLine.FindStringSubmatch(line); m != nil {
+				advisoryLine = line
+				line = m[1]
+			}
+			if advisoryLine == "" {
 				continue
 			}
-			seenAdvisory = true
-			x := xsaInHeader.FindStringSubmatch(m[1])
-			if x == nil {
-				return header{}, fmt.Errorf("header %q names no XSA number", line)
+			// A long CVE list wraps the header line: the "/ XSA-N" that
+			// ends it may come a line or two later.
+			if x := xsaInHeader.FindStringSubmatch(line); x != nil {
+				seenAdvisory = true
+				h.number = x[1]
+			} else if !cveList.MatchString(line) {
+				return header{}, fmt.Errorf("header %q names no XSA number", advisoryLine)
 			}
-			h.number = x[1]
 		case !seenVersion:
 			seenVersion = true
 			m := versionLine.FindStringSubmatch(line)
@@ -347,6 +356,9 @@ func parseHeader(lines []string) (header, error) {
 			title = append(title, line)
 		}
 	}
+	if !seenAdvisory && advisoryLine != "" {
+		return header{}, fmt.Errorf("header %q names no XSA number", advisoryLine)
+	}
 	if !seenAdvisory {
 		return header{}, errors.New("no \"Xen Security Advisory\" header line")
 	}
@@ -359,22 +371,69 @@ func parseHeader(lines []string) (header, error) {
 }
 
 // resolution lists the patch files of the RESOLUTION section's table and
-// the versions each applies to, in the advisory's order.
+// the versions each applies to, in the advisory's order. A row is a file
+// name, then (after two or more spaces, or a tab) the versions; the versions may sit
+// alone on the next, indented line when the name is long, or be missing.
+// A name written as a glob ("xsa196-000*.patch", "xsa226-4.?.patch") stands
+// for the files of the advisory's sha256sum list that it matches; with no
+// such list the glob itself is kept.
 func resolution(text string) (patches, versions []string) {
 	patches, versions = []string{}, []string{}
-	for _, line := range strings.Split(text, "\n") {
-		m := resolutionRow.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		if !slices.Contains(patches, m[1]) {
-			patches = append(patches, m[1])
-		}
-		if !slices.Contains(versions, m[2]) {
-			versions = append(versions, m[2])
+	lines := strings.Split(text, "\n")
+	var listed []string
+	for _, line := range lines {
+		if m := sha256Line.FindStringSubmatch(line); m != nil {
+			listed = append(listed, m[1])
 		}
 	}
+	add := func(list []string, s string) []string {
+		if s == "" || slices.Contains(list, s) {
+			return list
+		}
+		return append(list, s)
+	}
+	for i, line := range lines {
+		m := resolutionRow.FindStringSubmatch(line)
+		if m == nil || !strings.ContainsAny(m[1], "./") {
+			continue
+		}
+		name, version := m[1], m[2]
+		if version == "" && i+1 < len(lines) && continuation(lines[i+1]) {
+			version = strings.TrimSpace(lines[i+1])
+		}
+		for _, p := range expandGlob(name, listed) {
+			patches = add(patches, p)
+		}
+		versions = add(versions, version)
+	}
 	return patches, versions
+}
+
+// continuation reports whether line carries the versions of the row above
+// it: indented, not empty, and not itself a file name or a sha256 line.
+func continuation(line string) bool {
+	if strings.TrimSpace(line) == "" || !strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "\t") {
+		return false
+	}
+	return !resolutionRow.MatchString(line) && !sha256Line.MatchString(line)
+}
+
+// expandGlob returns the names of listed that the glob name matches, or
+// name itself when it is no glob or matches nothing listed.
+func expandGlob(name string, listed []string) []string {
+	if !strings.ContainsAny(name, "*?") {
+		return []string{name}
+	}
+	var out []string
+	for _, l := range listed {
+		if ok, err := path.Match(name, l); err == nil && ok {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		return []string{name}
+	}
+	return out
 }
 
 // firstParagraph returns a section's first paragraph on one line.

@@ -139,3 +139,80 @@ func TestParseFirstVersionHasNoVersionLine(t *testing.T) {
 		t.Errorf("fix classified %s by %s", f.Category, f.Rule)
 	}
 }
+
+// The RESOLUTION table in the layouts real advisories use: globs stand for
+// the files of the sha256sum list, a long name may carry its versions on
+// the next line or none at all, and prose or the sha256 lines are no rows.
+// The first case is XSA-196's real table; the others are made-up names and
+// hashes in those layouts.
+func TestResolution(t *testing.T) {
+	cases := []struct {
+		name, text        string
+		patches, versions []string
+	}{
+		{"glob expanded from the sha256sum list (XSA-196)", `Applying the attached patches resolves this issue.
+
+xsa196-000*.patch      xen-unstable, Xen 4.7.x, Xen 4.6.x, Xen 4.5.x
+
+$ sha256sum xsa196*
+c4122280f3786416231ae5f0660123446d29e9ac5cd3ffb92784ed36edeec8b7  xsa196-0001-x86-emul-Correct-the-IDT-entry-calculation-in-inject.patch
+25671c44c746d4d0e8f7e2b109926c013b440e0bf225156282052ec38536e347  xsa196-0002-x86-svm-Fix-injection-of-software-interrupts.patch
+$`, []string{"xsa196-0001-x86-emul-Correct-the-IDT-entry-calculation-in-inject.patch", "xsa196-0002-x86-svm-Fix-injection-of-software-interrupts.patch"},
+			[]string{"xen-unstable, Xen 4.7.x, Xen 4.6.x, Xen 4.5.x"}},
+		{"? glob and a directory glob", `xsa226-4.?.patch       Xen 4.6.x, Xen 4.5.x
+xsa240/*.patch         xen-unstable
+
+$ sha256sum xsa226* xsa240/*
+0000000000000000000000000000000000000000000000000000000000000001  xsa226-4.5.patch
+0000000000000000000000000000000000000000000000000000000000000002  xsa226-4.6.patch
+0000000000000000000000000000000000000000000000000000000000000003  xsa226.meta
+0000000000000000000000000000000000000000000000000000000000000004  xsa240/0001-x86-mm-drop-guest-ref.patch
+$`, []string{"xsa226-4.5.patch", "xsa226-4.6.patch", "xsa240/0001-x86-mm-drop-guest-ref.patch"},
+			[]string{"Xen 4.6.x, Xen 4.5.x", "xen-unstable"}},
+		{"glob with no sha256sum list is kept", `xsa300-*.patch     Linux 4.4 ... 5.2`,
+			[]string{"xsa300-*.patch"}, []string{"Linux 4.4 ... 5.2"}},
+		{"a tab before the versions", "xsa401-4.16.patch\tXen 4.16.x",
+			[]string{"xsa401-4.16.patch"}, []string{"Xen 4.16.x"}},
+		{"a name with no version column, and versions on the next line", `xsa155.patch
+xsa155-qemut-qdisk-double-access.patch
+                                    qemu-xen-traditional
+xsa155-qemuu.patch     qemu-xen`,
+			[]string{"xsa155.patch", "xsa155-qemut-qdisk-double-access.patch", "xsa155-qemuu.patch"},
+			[]string{"qemu-xen-traditional", "qemu-xen"}},
+		{"prose naming a patch is no row", `The patch xsa335-trad.patch included in this advisory is merely
+xsa335-trad.patch is an update of SUPPORT.md only.`, []string{}, []string{}},
+	}
+	for _, c := range cases {
+		patches, versions := resolution(c.text)
+		if diff := cmp.Diff(c.patches, patches); diff != "" {
+			t.Errorf("%s: patches (-want +got):\n%s", c.name, diff)
+		}
+		if diff := cmp.Diff(c.versions, versions); diff != "" {
+			t.Errorf("%s: versions (-want +got):\n%s", c.name, diff)
+		}
+	}
+}
+
+func TestParseWrappedCVEHeader(t *testing.T) {
+	// A header with many CVEs wraps before "/ XSA-N"; this layout's CVE
+	// numbers are made up.
+	body := "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n" +
+		"  Xen Security Advisory CVE-2022-42311,CVE-2022-42312,CVE-2022-42313,\n" +
+		"                     CVE-2022-42314 / XSA-326\n" +
+		"                              version 3\n\n" +
+		"        Xenstore: guests can let xenstored run out of memory\n\n" +
+		"ISSUE DESCRIPTION\n=================\n\nxenstored keeps too much per guest.\n" +
+		"-----BEGIN PGP SIGNATURE-----\nxx\n-----END PGP SIGNATURE-----\n"
+	got, err := scrapers.ParseFile(Source{}, Base+"advisory-326.txt", []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := got.Advisories[0]
+	want := []string{"CVE-2022-42311", "CVE-2022-42312", "CVE-2022-42313", "CVE-2022-42314"}
+	if diff := cmp.Diff(want, a.CVEs); diff != "" {
+		t.Errorf("CVEs (-want +got):\n%s", diff)
+	}
+	if a.ID != "XSA-326" || a.Version != 3 || a.Title != "Xenstore: guests can let xenstored run out of memory" {
+		t.Errorf("got %s version %d title %q", a.ID, a.Version, a.Title)
+	}
+}

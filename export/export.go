@@ -1,0 +1,128 @@
+// Package export turns the stored dataset into files other programs read:
+// CSV and JSON lines of the three views, and one OSV record or one CSAF 2.0
+// security advisory per advisory.
+//
+// It reads only the documented views (docs/schema.md: v_advisories,
+// v_patches, v_fixes, v_fix_remedies), never the tables under them, so a
+// change to the harvester's tables cannot change an export. Output is
+// deterministic — same database, same bytes — so exports can be diffed and
+// cached. Files are written through internal/safefile, which never follows
+// a symlink planted at the output path.
+package export
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Filter is what --vendor and --since select: records of these vendors
+// (all when empty) dated on or after Since (YYYY-MM-DD, none when empty).
+type Filter struct {
+	Vendors []string
+	Since   string
+}
+
+// vendorsJSON encodes the vendor filter for SQL's json_each, "[]" meaning
+// no filter, so one statement serves with and without one.
+func (f Filter) vendorsJSON() string {
+	if len(f.Vendors) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(f.Vendors) // a []string always encodes
+	return string(b)
+}
+
+// fetchAll runs q and reads every row, SQL NULL as nil and text as string.
+func fetchAll(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, [][]any, error) {
+	rs, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rs.Close()
+	cols, err := rs.Columns()
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows [][]any
+	for rs.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rs.Scan(ptrs...); err != nil {
+			return nil, nil, err
+		}
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				vals[i] = string(b)
+			}
+		}
+		rows = append(rows, vals)
+	}
+	return cols, rows, rs.Err()
+}
+
+// Cell renders one SQL value as text: NULL as "", numbers in Go's shortest
+// form.
+func Cell(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// SafeCell makes a CSV cell safe to open in a spreadsheet: invalid UTF-8
+// is replaced, and a cell a spreadsheet would evaluate as a formula (it
+// starts with = + - @, or a tab or carriage return that some strip before
+// looking) gets a leading apostrophe, which spreadsheets show as text.
+func SafeCell(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// splitList splits a separated list, trimming and dropping empty items.
+func splitList(s, sep string) []string {
+	var out []string
+	for _, p := range strings.Split(s, sep) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// sortedUnique returns the distinct items of v in order, never nil, so
+// lists encode as [] rather than null.
+func sortedUnique(v []string) []string {
+	out := make([]string, 0, len(v))
+	seen := map[string]bool{}
+	for _, s := range v {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func isHTTPURL(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}
