@@ -12,7 +12,7 @@ import (
 const (
 	csafDir     = "security.access.redhat.com/data/csaf/v2/advisories"
 	csafBase    = "https://" + csafDir + "/"
-	csafArchive = csafBase + "csaf_advisories_2024-01-07.tar.zst"
+	csafArchive = csafBase + "csaf_advisories_2024-05-05.tar.zst"
 )
 
 // redhatRun harvests the Red Hat source from a replay directory and
@@ -45,16 +45,16 @@ func TestRedHatArchiveThenChanges(t *testing.T) {
 		t.Fatalf("first harvest: exit %d: %v", code, runErrors(t, db))
 	}
 	// Requests: pointer, archive, changes.csv, deletions.csv and
-	// RHSA-2019:1268, dated after the archive was built. New: the six KVM
-	// documents of the archive and the two lists. Unchanged: the five the
-	// change list dates before the archive, the fence-agents erratum left
-	// out of it, and RHSA-2019:1268, whose body is the archive's (it is
-	// written again only for its fetch time).
-	want := map[string]any{"new": float64(8), "changed": float64(0), "unchanged": float64(7), "failed": float64(0), "http_2xx": float64(5)}
+	// RHSA-2019:1268, dated after the archive was built. New: the seven KVM
+	// documents of the archive and the two lists. Unchanged: the six the
+	// change list dates before the archive, the two left out of it (the
+	// end-of-life notice and the fence-agents erratum), and RHSA-2019:1268,
+	// whose body is the archive's (written again only for its fetch time).
+	want := map[string]any{"new": float64(9), "changed": float64(0), "unchanged": float64(9), "failed": float64(0), "http_2xx": float64(5)}
 	if diff := cmp.Diff(want, line); diff != "" {
 		t.Errorf("first run ledger (-want +got):\n%s", diff)
 	}
-	docs := queryRows(t, db, `SELECT url, last_fetched_at > '2024-02-01' AS refreshed FROM documents ORDER BY url`)
+	docs := queryRows(t, db, `SELECT url, last_fetched_at > '2024-06-01' AS refreshed FROM documents ORDER BY url`)
 	wantDocs := []map[string]any{
 		{"url": csafBase + "2015/rhsa-2015_0999.json", "refreshed": float64(0)},
 		{"url": csafBase + "2016/rhsa-2016_0724.json", "refreshed": float64(0)},
@@ -62,24 +62,26 @@ func TestRedHatArchiveThenChanges(t *testing.T) {
 		{"url": csafBase + "2018/rhsa-2018_1318.json", "refreshed": float64(0)},
 		{"url": csafBase + "2019/rhsa-2019_1185.json", "refreshed": float64(0)},
 		{"url": csafBase + "2019/rhsa-2019_1268.json", "refreshed": float64(1)},
+		{"url": csafBase + "2020/rhsa-2020_1358.json", "refreshed": float64(0)},
 		{"url": csafBase + "archive_latest.txt", "refreshed": float64(1)},
 		{"url": csafBase + "changes.csv", "refreshed": float64(1)},
 		{"url": csafBase + "deletions.csv", "refreshed": float64(1)},
 	}
-	// RHSA-2023:7435 (fence-agents) is in the archive but not about KVM.
+	// RHSA-2019:1862 (an end-of-life notice) and RHSA-2023:7435
+	// (fence-agents) are in the archive but not about KVM.
 	if diff := cmp.Diff(wantDocs, docs); diff != "" {
 		t.Errorf("stored documents (-want +got):\n%s", diff)
 	}
 	first := tableCounts(t, db)
-	if first["advisories"] != float64(6) {
-		t.Errorf("advisories = %v, want the 6 KVM RHSAs", first["advisories"])
+	if first["advisories"] != float64(7) {
+		t.Errorf("advisories = %v, want the 7 KVM RHSAs", first["advisories"])
 	}
 
 	code, line = redhatRun(t, db, fixtures)
 	if code != 0 {
 		t.Fatalf("second harvest: exit %d: %v", code, runErrors(t, db))
 	}
-	want = map[string]any{"new": float64(0), "changed": float64(0), "unchanged": float64(9), "failed": float64(0), "http_2xx": float64(2)}
+	want = map[string]any{"new": float64(0), "changed": float64(0), "unchanged": float64(11), "failed": float64(0), "http_2xx": float64(2)}
 	if diff := cmp.Diff(want, line); diff != "" {
 		t.Errorf("unchanged run ledger (-want +got):\n%s", diff)
 	}
@@ -94,12 +96,12 @@ func TestRedHatFaults(t *testing.T) {
 	t.Run("truncated archive", func(t *testing.T) {
 		dir := t.TempDir()
 		copyTree(t, filepath.Join(fixtures, "security.access.redhat.com"), filepath.Join(dir, "security.access.redhat.com"))
-		name := filepath.Join(dir, filepath.FromSlash(csafDir), "csaf_advisories_2024-01-07.tar.zst")
+		name := filepath.Join(dir, filepath.FromSlash(csafDir), "csaf_advisories_2024-05-05.tar.zst")
 		good, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(name, good[:len(good)*2/3], 0o644); err != nil {
+		if err := os.WriteFile(name, good[:len(good)/2], 0o644); err != nil {
 			t.Fatal(err)
 		}
 		db := filepath.Join(t.TempDir(), "pw.db")
@@ -109,7 +111,7 @@ func TestRedHatFaults(t *testing.T) {
 			t.Fatalf("exit %d, ledger %q; want one error naming the archive and the break", code, errs)
 		}
 		kept := tableCounts(t, db)["advisories"].(float64)
-		if kept == 0 || kept >= 6 {
+		if kept == 0 || kept >= 7 {
 			t.Errorf("%v advisories stored before the break, want some but not all", kept)
 		}
 		// The pointer was not stored: the next run reads the archive again
@@ -120,14 +122,14 @@ func TestRedHatFaults(t *testing.T) {
 		if code, _ := redhatRun(t, db, dir); code != 0 {
 			t.Fatalf("harvest after the repair: exit %d: %v", code, runErrors(t, db))
 		}
-		if got := tableCounts(t, db)["advisories"]; got != float64(6) {
-			t.Errorf("advisories after the repair = %v, want 6", got)
+		if got := tableCounts(t, db)["advisories"]; got != float64(7) {
+			t.Errorf("advisories after the repair = %v, want 7", got)
 		}
 	})
 	t.Run("corrupt archive", func(t *testing.T) {
 		dir := t.TempDir()
 		copyTree(t, filepath.Join(fixtures, "security.access.redhat.com"), filepath.Join(dir, "security.access.redhat.com"))
-		name := filepath.Join(dir, filepath.FromSlash(csafDir), "csaf_advisories_2024-01-07.tar.zst")
+		name := filepath.Join(dir, filepath.FromSlash(csafDir), "csaf_advisories_2024-05-05.tar.zst")
 		if err := os.WriteFile(name, []byte("<html><body>Service Unavailable</body></html>"), 0o644); err != nil {
 			t.Fatal(err)
 		}
