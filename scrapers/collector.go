@@ -43,7 +43,11 @@ type Config struct {
 	// DefaultParseTimeout): a page that takes longer fails as too slow.
 	ParseTimeout time.Duration
 	// MaxBodyBytes fails a page larger than this instead of truncating it.
+	// It also bounds each document inside an archive, after decompression.
 	MaxBodyBytes int64
+	// MaxArchiveBytes bounds a streamed archive as it comes off the wire
+	// (default 4 GiB); the archive is never held whole.
+	MaxArchiveBytes int64
 	// Retries is how many times a 429, a 5xx or a network error is
 	// retried: 0 means the default, 3; a negative value means never.
 	Retries      int
@@ -80,6 +84,9 @@ func (c Config) Defaults() Config {
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 32 << 20
 	}
+	if c.MaxArchiveBytes <= 0 {
+		c.MaxArchiveBytes = 4 << 30
+	}
 	switch {
 	case c.Retries < 0:
 		c.Retries = 0
@@ -103,6 +110,7 @@ func (c Config) Defaults() Config {
 type Fetcher struct {
 	cfg       Config
 	transport http.RoundTripper
+	stream    http.RoundTripper // for archives: no charset pass, the archive limit
 }
 
 // NewFetcher checks the configuration and assembles the transport chain:
@@ -134,8 +142,9 @@ func NewFetcher(cfg Config) (*Fetcher, error) {
 	}
 	rt = &retryablehttp.RoundTripper{Client: retryClient(cfg, rt)}
 	rt = charsetTransport{next: rt}
-	rt = slotTransport{slots: make(chan struct{}, cfg.Parallel), next: rt}
-	return &Fetcher{cfg: cfg, transport: rt}, nil
+	slots := make(chan struct{}, cfg.Parallel)
+	rt = slotTransport{slots: slots, next: rt}
+	return &Fetcher{cfg: cfg, transport: rt, stream: streamTransport(cfg, base, slots)}, nil
 }
 
 // retryClient retries 429, 5xx and network errors with exponential backoff,

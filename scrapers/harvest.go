@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,8 +105,9 @@ type Harvester struct {
 	Fetcher *Fetcher
 	Sink    Sink
 	// Revisit is how long a detail page fetched earlier is trusted without
-	// asking the server again; 0 asks (conditionally) every time. Seeds,
-	// the index pages, are always fetched.
+	// asking the server again, when its listing gives no change signal
+	// (Parsed.Changed); 0 asks (conditionally) every time, signal or not.
+	// Seeds, the index pages, are always fetched.
 	Revisit time.Duration
 	// Now stamps fetched pages; tests fix it.
 	Now    func() time.Time
@@ -143,19 +145,30 @@ type sourceRun struct {
 	seeds  map[string]bool
 	queued map[string]bool // every URL queued in this run, so each is visited once
 	queue  *frontier
+	// since is when the archive the source was filled from was built:
+	// a document the change list dates earlier is in the store already or
+	// was left out of it on purpose. Zero for sources without an archive.
+	since time.Time
 
 	mu  sync.Mutex
 	rep Report
+	// changed and requests are what the listings said of the URLs they
+	// named: the change signal, and the request to make for a key that is
+	// not a plain GET. Guarded by mu.
+	changed  map[string]time.Time
+	requests map[string]Request
 }
 
 func (h *Harvester) runSource(ctx context.Context, src Source) Report {
 	r := &sourceRun{
 		h: h, ctx: ctx, src: src,
-		log:    h.logger().With("source", src.Name()),
-		seeds:  map[string]bool{},
-		queued: map[string]bool{},
-		queue:  newFrontier(),
-		rep:    Report{Source: src.Name(), StartedAt: h.now().UTC()},
+		log:      h.logger().With("source", src.Name()),
+		seeds:    map[string]bool{},
+		queued:   map[string]bool{},
+		queue:    newFrontier(),
+		rep:      Report{Source: src.Name(), StartedAt: h.now().UTC()},
+		changed:  map[string]time.Time{},
+		requests: map[string]Request{},
 	}
 	c, err := h.Fetcher.Collector(ctx, src.Domains())
 	if err != nil {
@@ -166,10 +179,36 @@ func (h *Harvester) runSource(ctx context.Context, src Source) Report {
 	c.OnRequest(r.onRequest)
 	c.OnResponse(r.onResponse)
 	c.OnError(r.onError)
-	for _, seed := range src.Seeds() {
-		r.seeds[canonical(seed)] = true
+	if as, ok := src.(ArchiveSource); ok {
+		since, perr := r.fillFromArchive(as)
+		if perr != nil {
+			// Without the archive the change list cannot tell a document
+			// left out on purpose from one never seen: reading it would
+			// ask for every document the vendor has.
+			r.fail(perr.URL, perr.Status, perr.Err)
+			return r.finish()
+		}
+		r.since = since
 	}
-	r.follow(src.Seeds())
+	seeds := src.Seeds()
+	if rs, ok := src.(RequestSeeder); ok {
+		for _, q := range rs.SeedRequests() {
+			r.requests[canonical(q.Key())] = q
+			seeds = append(seeds, q.Key())
+		}
+	}
+	frozen := map[string]bool{}
+	if fs, ok := src.(FrozenSeeder); ok {
+		for _, seed := range fs.FrozenSeeds() {
+			frozen[canonical(seed)] = true
+		}
+	}
+	for _, seed := range seeds {
+		if !frozen[canonical(seed)] {
+			r.seeds[canonical(seed)] = true
+		}
+	}
+	r.follow(seeds)
 	var workers sync.WaitGroup
 	for range h.Fetcher.cfg.Parallel {
 		workers.Add(1)
@@ -210,6 +249,7 @@ func canonical(u string) string {
 const (
 	stateKey = "patchwatch.state"
 	urlKey   = "patchwatch.url"
+	keyKey   = "patchwatch.key" // a Request's key, for requests that are not plain GETs
 )
 
 // onRequest makes a detail page's request conditional on what is stored
@@ -219,7 +259,10 @@ func (r *sourceRun) onRequest(req *colly.Request) {
 	u := req.URL.String()
 	st := stateOf(req.Ctx)
 	req.Ctx.Put(urlKey, u)
-	if r.seeds[u] || !st.Known || st.ParseError != "" {
+	if k := req.Ctx.Get(keyKey); k != "" {
+		u = k
+	}
+	if r.seeds[u] || !st.Known || st.ParseError != "" || r.changedSince(u, st) {
 		return
 	}
 	if st.ETag != "" {
@@ -239,6 +282,9 @@ func stateOf(ctx *colly.Context) PageState {
 // request carries the final URL; the ledger and the store keep the one the
 // source listed, so a page has one name from run to run.
 func requestedURL(resp *colly.Response) string {
+	if k := resp.Ctx.Get(keyKey); k != "" {
+		return k
+	}
 	if u, ok := resp.Ctx.GetAny(urlKey).(string); ok {
 		return u
 	}
@@ -282,13 +328,20 @@ func (r *sourceRun) onResponse(resp *colly.Response) {
 		ETag:         resp.Headers.Get("ETag"),
 		LastModified: resp.Headers.Get("Last-Modified"),
 	}
-	if st.Known && st.ParseError == "" && st.SHA256 == hex.EncodeToString(sum[:]) {
-		// Same body as stored: nothing to parse or write.
+	pageURL := resp.Request.URL
+	if k := resp.Ctx.Get(keyKey); k != "" {
+		if ku, err := url.Parse(k); err == nil {
+			pageURL = ku
+		}
+	}
+	same := st.Known && st.ParseError == "" && st.SHA256 == hex.EncodeToString(sum[:])
+	if same && !r.changedSince(f.URL, st) {
+		// Same body as stored: nothing to write.
 		r.count(func(rep *Report) { rep.Unchanged++ })
-		r.follow(st.Links)
+		r.followUnchanged(f.URL, st, Page{URL: pageURL, ContentType: f.ContentType, Body: resp.Body})
 		return
 	}
-	parsed, err := ParseWithin(r.ctx, r.src, Page{URL: resp.Request.URL, ContentType: f.ContentType, Body: resp.Body}, r.h.Fetcher.cfg.ParseTimeout)
+	parsed, err := ParseWithin(r.ctx, r.src, Page{URL: pageURL, ContentType: f.ContentType, Body: resp.Body}, r.h.Fetcher.cfg.ParseTimeout)
 	if err == nil {
 		err = parsed.Validate()
 	}
@@ -316,6 +369,12 @@ func (r *sourceRun) onResponse(resp *colly.Response) {
 		return
 	}
 	r.count(func(rep *Report) {
+		if same {
+			// Written again only to move its fetch time past the listed
+			// change; nothing in it changed.
+			rep.Unchanged++
+			return
+		}
 		rep.Pages++
 		if st.Known {
 			rep.Changed++
@@ -327,7 +386,8 @@ func (r *sourceRun) onResponse(resp *colly.Response) {
 		rep.Fixes += len(parsed.Fixes)
 	})
 	r.log.Debug("page stored", "url", f.URL, "advisories", len(parsed.Advisories), "fixes", len(parsed.Fixes))
-	r.follow(parsed.Follow)
+	r.withdraw(f.URL, parsed.Withdrawn)
+	r.followParsed(parsed)
 }
 
 // recordsBefore counts what u stored before, for telling layout drift from
@@ -370,15 +430,26 @@ func (r *sourceRun) visit(u string) {
 		r.fail(u, 0, err)
 		return
 	}
-	if !r.seeds[canonical(u)] && st.Known && st.ParseError == "" && r.h.Revisit > 0 &&
-		r.h.now().Sub(st.LastFetched) < r.h.Revisit {
+	if !r.seeds[canonical(u)] && r.current(u, st) {
 		r.count(func(rep *Report) { rep.Unchanged++ })
 		r.follow(st.Links)
 		return
 	}
 	ctx := colly.NewContext()
 	ctx.Put(stateKey, st)
-	err = r.c.Request(http.MethodGet, u, nil, ctx, nil)
+	r.mu.Lock()
+	q, isRequest := r.requests[u]
+	r.mu.Unlock()
+	if isRequest {
+		ctx.Put(keyKey, u)
+		hdr := http.Header{}
+		if q.ContentType != "" {
+			hdr.Set("Content-Type", q.ContentType)
+		}
+		err = r.c.Request(q.Method, q.URL, strings.NewReader(q.Body), ctx, hdr)
+	} else {
+		err = r.c.Request(http.MethodGet, u, nil, ctx, nil)
+	}
 	switch {
 	case err == nil:
 	case ctx.Get(urlKey) != "":

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/patchwatch/patchwatch/normalize"
 )
@@ -29,6 +30,18 @@ type Page struct {
 type Parsed struct {
 	normalize.Result
 	Follow []string `json:"follow"`
+	// Changed is the vendor's change signal: when the listing says each
+	// followed URL last changed (a change list, an index date, a feed's
+	// "updated"). A URL fetched after that time is not asked for again; a
+	// URL with no entry falls back to the harvest's revisit age.
+	Changed map[string]time.Time `json:"changed,omitempty"`
+	// Requests are further requests that are not plain GETs, such as a
+	// POST list's next page; they are queued by Request.Key and may have
+	// an entry in Changed under that key.
+	Requests []Request `json:"requests,omitempty"`
+	// Withdrawn names document URLs the vendor has withdrawn: the records
+	// stored from them are marked withdrawn, never deleted.
+	Withdrawn []string `json:"withdrawn,omitempty"`
 }
 
 // Source is one vendor feed. Parse must be pure: no network, no clock, the

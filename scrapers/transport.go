@@ -117,10 +117,10 @@ func contentTypeFor(name string, body []byte) string {
 type replayTransport struct{ dir string }
 
 func (t replayTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	name, err := requestName(req)
 	if req.Body != nil {
 		req.Body.Close()
 	}
-	name, err := recordedName(req.URL)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrNotRecorded, req.URL, err)
 	}
@@ -178,6 +178,10 @@ type recordTransport struct {
 }
 
 func (t recordTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	name, err := requestName(req)
+	if err != nil {
+		return nil, err
+	}
 	resp, err := t.next.RoundTrip(req)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		return resp, err
@@ -186,10 +190,6 @@ func (t recordTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body.Close()
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", req.URL, err)
-	}
-	name, err := recordedName(req.URL)
-	if err != nil {
-		return nil, err
 	}
 	if err := writeInside(t.dir, name, body); err != nil {
 		return nil, fmt.Errorf("record %s: %w", req.URL, err)

@@ -386,6 +386,10 @@ func (s sink) SaveUnparsed(ctx context.Context, f scrapers.Fetched) error {
 	return s.check(s.st.SaveDocument(ctx, document(f)))
 }
 
+func (s sink) Withdraw(ctx context.Context, urls []string) (int, error) {
+	return s.st.WithdrawDocuments(ctx, urls)
+}
+
 func document(f scrapers.Fetched) store.Document {
 	return store.Document{
 		URL: f.URL, Source: f.Source, FetchedAt: f.FetchedAt, Status: f.Status,

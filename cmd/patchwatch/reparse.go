@@ -127,6 +127,9 @@ func reparseSource(ctx context.Context, st *store.Store, src scrapers.Source, fo
 		})
 	}
 	var errs []scrapers.PageError
+	// Withdrawals (deletions.csv) are applied after every page, since a
+	// re-parsed advisory page writes its status as published.
+	var withdrawn []string
 	for j := range inOrder {
 		select {
 		case <-j.done:
@@ -143,6 +146,7 @@ func reparseSource(ctx context.Context, st *store.Store, src scrapers.Source, fo
 			continue
 		}
 		n.parsed++
+		withdrawn = append(withdrawn, j.parsed.Withdrawn...)
 		if !force && j.digest == j.doc.RecordsDigest && j.doc.ParseError == "" {
 			continue
 		}
@@ -152,6 +156,9 @@ func reparseSource(ctx context.Context, st *store.Store, src scrapers.Source, fo
 			continue
 		}
 		n.written++
+	}
+	if _, err := st.WithdrawDocuments(ctx, withdrawn); err != nil {
+		errs = append(errs, scrapers.PageError{Source: src.Name(), Err: err})
 	}
 	return n, errs, ctx.Err()
 }

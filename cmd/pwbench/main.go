@@ -55,6 +55,8 @@ func main() {
 	bin := flag.String("bin", "./patchwatch", "the patchwatch binary to time end to end")
 	fixtures := flag.String("fixtures", "fixtures", "recorded pages to build the corpora from")
 	work := flag.String("work", filepath.Join(os.TempDir(), "pwbench"), "where corpora and databases go (reused between runs)")
+	real := flag.Bool("real", true, "also harvest Red Hat, MSRC, Broadcom and Xen served on loopback at their real size, first and unchanged")
+	msrcMB := flag.Int("msrc-mb", corpus.RealSize.MSRCMB, "size of each generated MSRC month, in MB (the real ones are 5-15)")
 	flag.Parse()
 	var results []result
 	for _, s := range strings.Split(*sizes, ",") {
@@ -71,7 +73,21 @@ func main() {
 		results = append(results, r)
 	}
 	printTable(results)
-	last, _ := json.Marshal(summary(results[len(results)-1]))
+	closing := summary(results[len(results)-1])
+	if *real {
+		sz := corpus.RealSize
+		sz.MSRCMB = *msrcMB
+		r, err := measureRealSize(*bin, *fixtures, *work, sz)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "pwbench:", err)
+			os.Exit(1)
+		}
+		closing["first_requests"], closing["first_mb"] = r.FirstRequests, round2(r.FirstMB)
+		closing["nightly_requests"], closing["nightly_mb"] = r.NightlyRequests, round2(r.NightlyMB)
+		closing["first_hours_at_1rps"] = round2(r.FirstHoursAt1RPS)
+		closing["first_wall_s"], closing["nightly_wall_s"] = round(r.FirstSeconds), round2(r.NightlySeconds)
+	}
+	last, _ := json.Marshal(closing)
 	fmt.Println(string(last))
 }
 
@@ -189,7 +205,8 @@ func listPages(dir string) ([]string, int64, error) {
 	var files []string
 	var bytes int64
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || p == filepath.Join(dir, "done") {
+		// An archive is streamed by the harvest, not parsed as a page.
+		if err != nil || d.IsDir() || p == filepath.Join(dir, "done") || strings.HasSuffix(p, ".tar.zst") {
 			return err
 		}
 		info, err := d.Info()

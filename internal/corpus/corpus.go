@@ -181,7 +181,8 @@ const csafRoot = "security.access.redhat.com/data/csaf/v2/advisories"
 var csafID = regexp.MustCompile(`RHSA-(\d{4}):(\d{4,})`)
 
 // generateCSAF writes n Red Hat CSAF documents, each a recorded one with a
-// new advisory number, and the index.txt listing them.
+// new advisory number, the index.txt listing them, and the archive with
+// its pointer and change lists that the harvest reads instead.
 func generateCSAF(fixtures, dir string, n int) (Stats, error) {
 	names, err := filepath.Glob(filepath.Join(fixtures, filepath.FromSlash(csafRoot), "*", "rhsa-*.json"))
 	if err != nil || len(names) == 0 {
@@ -199,6 +200,10 @@ func generateCSAF(fixtures, dir string, n int) (Stats, error) {
 	root := filepath.Join(dir, filepath.FromSlash(csafRoot))
 	var st Stats
 	var index strings.Builder
+	archive, err := newCSAFArchive(root)
+	if err != nil {
+		return Stats{}, err
+	}
 	for i := 1; i <= n; i++ {
 		t := templates[i%len(templates)]
 		old := csafID.FindStringSubmatch(t)
@@ -219,7 +224,16 @@ func generateCSAF(fixtures, dir string, n int) (Stats, error) {
 		st.Pages++
 		st.Bytes += int64(len(body))
 		index.WriteString(rel + "\n")
+		if err := archive.put(rel, []byte(body)); err != nil {
+			return Stats{}, err
+		}
 	}
+	lists, err := archive.close()
+	if err != nil {
+		return Stats{}, err
+	}
+	st.Pages += 4 // the archive, its pointer, changes.csv, deletions.csv
+	st.Bytes += lists
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return Stats{}, err
 	}

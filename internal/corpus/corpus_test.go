@@ -19,8 +19,8 @@ func TestGeneratedPagesParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Pages != 303 {
-		t.Fatalf("wrote %d pages, want 300 detail pages and 3 indexes", st.Pages)
+	if st.Pages != 307 {
+		t.Fatalf("wrote %d pages, want 300 detail pages, 3 indexes and Red Hat's archive, pointer and 2 change lists", st.Pages)
 	}
 	feed, err := os.ReadFile(filepath.Join(dir, "xenbits.xen.org", "xsa", "xsa.json"))
 	if err != nil {
@@ -70,6 +70,13 @@ func TestGeneratedCSAFParse(t *testing.T) {
 	}
 	if len(idx.Follow) != 40 {
 		t.Fatalf("index lists %d documents, want 40", len(idx.Follow))
+	}
+	changes, err := os.ReadFile(filepath.Join(root, "changes.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := scrapers.ParseFile(src, "https://"+csafRoot+"/changes.csv", changes); err != nil || len(c.Follow) != 40 {
+		t.Fatalf("changes.csv lists %d documents (%v), want 40", len(c.Follow), err)
 	}
 	records := 0
 	for _, u := range idx.Follow {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/patchwatch/patchwatch/scrapers"
 )
@@ -18,7 +19,9 @@ type updateEntry struct {
 }
 
 // parseUpdates reads the updates index. It holds no Hyper-V facts, only
-// the monthly documents to fetch, so it yields links and no records.
+// the monthly documents to fetch, so it yields links and no records. Each
+// month's CurrentReleaseDate is its change signal: a month fetched after
+// that date is not asked for again (each document is 5-15 MB).
 func parseUpdates(body []byte, u *url.URL) (scrapers.Parsed, error) {
 	var idx struct {
 		Value []updateEntry `json:"value"`
@@ -39,6 +42,17 @@ func parseUpdates(body []byte, u *url.URL) (scrapers.Parsed, error) {
 			return scrapers.Parsed{}, fmt.Errorf("%s: update %q points at document %s", u, e.ID, id)
 		}
 		out.Follow = append(out.Follow, documentURL(e.ID))
+		if e.CurrentReleaseDate == "" {
+			continue // no signal: the month falls back to the revisit age
+		}
+		at, err := time.Parse(time.RFC3339, e.CurrentReleaseDate)
+		if err != nil {
+			return scrapers.Parsed{}, fmt.Errorf("%s: update %q: CurrentReleaseDate: %w", u, e.ID, err)
+		}
+		if out.Changed == nil {
+			out.Changed = map[string]time.Time{}
+		}
+		out.Changed[documentURL(e.ID)] = at.UTC()
 	}
 	return out, nil
 }

@@ -37,7 +37,7 @@ func TestParseBadInput(t *testing.T) {
 		{"product tree removed", "2015/rhsa-2015_0999.json", noTree, "RHSA-2015:0999 has no product_tree branches"},
 		{"wrong advisory at url", "2015/rhsa-2015_1000.json", good, "document holds RHSA-2015:0999, not RHSA-2015:1000"},
 		{"index without paths", "index.txt", "<html>maintenance</html>\n", `no "YYYY/rhsa-YYYY_NNNN.json" lines`},
-		{"unknown page", "changes.csv", "x", "no redhat-kvm parser"},
+		{"unknown page", "provider-metadata.json", "x", "no redhat-kvm parser"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

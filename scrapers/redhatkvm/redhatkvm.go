@@ -7,7 +7,8 @@
 //
 //   - index https://security.access.redhat.com/data/csaf/v2/advisories/index.txt:
 //     one relative path a line, "2015/rhsa-2015_0999.json"; changes.csv beside
-//     it lists the same paths with their last-change time, for incremental runs.
+//     it lists the same paths with their last-change time, deletions.csv the
+//     withdrawn ones, and archive_latest.txt names the archive of them all.
 //   - advisory https://security.access.redhat.com/data/csaf/v2/advisories/<year>/rhsa-<year>_<nnnn>.json:
 //     document (tracking id RHSA-2015:0999, dates, aggregate_severity, notes),
 //     product_tree (branches down to product_version entries named
@@ -15,10 +16,13 @@
 //     notes, threats impact, remediations vendor_fix with product_ids and an
 //     optional restart_required category).
 //
-// The index lists every Red Hat advisory, so each document is fetched and
-// the parser keeps only those that touch KVM: a product_version whose
-// package is qemu-kvm* or libvirt*, or a kernel erratum with a vulnerability
-// whose title or notes name KVM. The source is named "redhat-kvm" rather
+// The first harvest streams the archive archive_latest.txt names (every
+// advisory in one .tar.zst) and later harvests read changes.csv and
+// deletions.csv beside it (changes.go), so a document is fetched on its own
+// only when it changed; index.txt, which lists every advisory without a
+// date, is no longer read. The parser keeps only documents that touch KVM:
+// a product_version whose package is qemu-kvm* or libvirt*, or a kernel
+// erratum with a vulnerability whose title or notes name KVM. The source is named "redhat-kvm" rather
 // than "kvm" because it is Red Hat's view of KVM (its package versions and
 // dates); another distribution would be another source.
 package redhatkvm
@@ -52,8 +56,11 @@ func (Source) Description() string {
 	return "KVM/QEMU/libvirt fixes from Red Hat CSAF 2.0 advisories (index.txt, then each RHSA JSON)"
 }
 
-// Seeds implements scrapers.Source: the provider's index of documents.
-func (Source) Seeds() []string { return []string{Base + "index.txt"} }
+// Seeds implements scrapers.Source: the change list and the deletion list.
+// The harvest first fills the source from the archive (ArchivePointer)
+// when it never has; index.txt, which lists every advisory without a
+// date, is no longer read, though pages of it stored earlier still parse.
+func (Source) Seeds() []string { return []string{Changes, Deletions} }
 
 // Domains implements scrapers.Source.
 func (Source) Domains() []string { return []string{"security.access.redhat.com"} }
@@ -69,6 +76,12 @@ func (Source) Parse(p scrapers.Page) (scrapers.Parsed, error) {
 	switch {
 	case u.Path == "/data/csaf/v2/advisories/index.txt":
 		return parseIndex(p.Body, u)
+	case u.String() == ArchivePointer:
+		return parsePointer(p.Body, u)
+	case u.String() == Changes:
+		return parseChanges(p.Body, u)
+	case u.String() == Deletions:
+		return parseDeletions(p.Body, u)
 	case documentPath.MatchString(u.Path):
 		m := documentPath.FindStringSubmatch(u.Path)
 		return parseDocument(p.Body, u, "RHSA-"+m[2]+":"+m[3])

@@ -44,7 +44,11 @@ func recordedPages(t *testing.T) []recordedPage {
 				scheme = "http://"
 			}
 			name := host + "_" + strings.NewReplacer("/", "_", "?", "_").Replace(strings.TrimSuffix(rel, filepath.Ext(rel)))
-			out = append(out, recordedPage{file: path, url: scheme + host + "/" + rel, golden: filepath.Join(goldenDir, name+".json")})
+			u := scheme + host + "/" + rel
+			if strings.Contains(rel, ".POST-") {
+				u = requestKey(t, path)
+			}
+			out = append(out, recordedPage{file: path, url: u, golden: filepath.Join(goldenDir, name+".json")})
 			return nil
 		})
 		if err != nil {
@@ -52,6 +56,19 @@ func recordedPages(t *testing.T) []recordedPage {
 		}
 	}
 	return out
+}
+
+// requestKey is the key of the seed request recorded at path: a POST is
+// recorded under a hash of its body, so the file name alone cannot say.
+func requestKey(t *testing.T, path string) string {
+	t.Helper()
+	for _, q := range (Source{}).SeedRequests() {
+		if p, err := q.RecordedPath(fixturesDir); err == nil && p == path {
+			return q.Key()
+		}
+	}
+	t.Fatalf("%s is not the recording of any seed request", path)
+	return ""
 }
 
 // TestGolden parses every recorded VMware page and compares the result with

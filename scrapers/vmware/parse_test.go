@@ -3,7 +3,6 @@ package vmware
 import (
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -243,8 +242,14 @@ func TestSeedsRecorded(t *testing.T) {
 			t.Errorf("seed %s not recorded: %v", s, err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(fixturesDir, "support.broadcom.com")); err != nil {
-		t.Errorf("the Broadcom list answer is not recorded: %v", err)
+	for _, q := range (Source{}).SeedRequests() {
+		p, err := q.RecordedPath(fixturesDir)
+		if err == nil {
+			_, err = os.Stat(p)
+		}
+		if err != nil {
+			t.Errorf("seed request %s not recorded: %v", q.Key(), err)
+		}
 	}
 }
 

@@ -51,7 +51,7 @@ const (
 	// ESX410-201204001, standing in for the JavaScript patch portal.
 	ESX41PatchRelease = "https://kb.vmware.com/kb/2013057"
 	// BroadcomList is the JSON list behind the Broadcom advisory index. It
-	// answers POST only, so it is parsed but never a seed.
+	// answers POST only: SeedRequests asks for it, page by page.
 	BroadcomList = "https://support.broadcom.com/web/ecx/security-advisory/-/securityadvisory/getSecurityAdvisoryList"
 )
 
@@ -115,6 +115,10 @@ func (Source) Parse(p scrapers.Page) (scrapers.Parsed, error) {
 		return parseReleaseNotes(p.Body, u, releaseID(releaseNotes.FindStringSubmatch(u.Path)[1]))
 	case u.Host == hostBroadcom && strings.HasSuffix(u.Path, "/securityadvisory/getSecurityAdvisoryList"):
 		return parseBroadcomList(p.Body, u)
+	case u.Host == hostBroadcom && broadcomNotification.MatchString(u.Path):
+		// The advisory pages Broadcom hosts since 2024 keep the 2017+
+		// layout; the URL names a notification number, not the VMSA.
+		return parseHTMLAdvisory(p.Body, u, "")
 	}
 	return scrapers.Parsed{}, fmt.Errorf("%s: no vmware parser for this URL", u)
 }

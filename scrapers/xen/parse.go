@@ -109,6 +109,9 @@ func parseIndexJSON(body []byte, u *url.URL) (scrapers.Parsed, error) {
 			})
 		}
 		out.Follow = append(out.Follow, textURL(n))
+		if err := noteVersionTime(&out, textURL(n), e.VersionTime); err != nil {
+			return scrapers.Parsed{}, fmt.Errorf("%s: %s version_time: %w", u, id, err)
+		}
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -88,6 +89,9 @@ func TestParseFeedEntry(t *testing.T) {
 			},
 		},
 		Follow: []string{"https://xenbits.xen.org/xsa/advisory-26.txt"},
+		Changed: map[string]time.Time{
+			"https://xenbits.xen.org/xsa/advisory-26.txt": time.Date(2012, 12, 3, 17, 51, 0, 0, time.UTC),
+		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
