@@ -107,7 +107,7 @@ func buildAnalystDB(t *testing.T) string {
 			Sections: []normalize.Section{{Title: "ISSUE DESCRIPTION", Text: "The device model " + a.title + "."}},
 		}}, Fixes: []normalize.Fix{{
 			ID: id + "/1", AdvisoryID: id, PatchIDs: a.patches, Vendor: "xen", Product: "Xen", Versions: []string{"Xen 4.5.x"},
-			Component: a.component, Category: normalize.ConsoleOS, Security: true, CVEs: []string{a.cve},
+			Component: a.component, Category: normalize.VMM, Security: true, CVEs: []string{a.cve},
 			Summary: a.title, Rule: "xen-qemu", Evidence: `title: "` + a.title + `"`,
 		}}}
 		for _, p := range a.patches {

@@ -102,7 +102,7 @@ func TestViews(t *testing.T) {
 		[]map[string]any{{
 			"id": "XSA-130/1", "vendor": "xen", "product": "Xen", "versions": `["Xen 4.5.x"]`, "advisory_id": "XSA-130",
 			"advisory_title": "Guest triggerable qemu MSI-X pass-through error messages",
-			"patch_ids":      "xsa130-qemut.patch xsa130-qemuu.patch", "released": "2015-06-02", "category": "console-os",
+			"patch_ids":      "xsa130-qemut.patch xsa130-qemuu.patch", "released": "2015-06-02", "category": "vmm",
 			"security": float64(1), "severity": "", "cves": "CVE-2015-4105", "component": "qemu device model",
 			"summary": "Guest triggerable qemu MSI-X pass-through error messages", "rule": "xen-qemu",
 			"evidence": `title: "Guest triggerable qemu MSI-X pass-through error messages"`,
