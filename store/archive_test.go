@@ -192,3 +192,35 @@ func TestReparsedCaptureNeverOverwritesNewer(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestReparsedLiveCopyOfCapturedBody: a body first read from the archive
+// and then fetched live is one stored document carrying both times. Its
+// re-parse is as new as the live fetch, so a parser fix reaches its records
+// instead of being taken for an old capture's and only filling gaps.
+func TestReparsedLiveCopyOfCapturedBody(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	c := capture(kbURL, time.Date(2007, 11, 30, 18, 12, 7, 0, time.UTC), "same body")
+	if err := s.SavePage(ctx, c, kbResult("General", "old summary", nil)); err != nil {
+		t.Fatal(err)
+	}
+	live := Document{URL: kbURL, Source: "vmware", FetchedAt: t0, Status: 200, ContentType: "text/html", Body: []byte("same body")}
+	if err := s.SavePage(ctx, live, kbResult("General", "old summary", nil)); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.LatestDocumentIDs(ctx, "vmware")
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("LatestDocumentIDs = %v, %v; want one document", ids, err)
+	}
+	doc, err := s.Document(ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveReparsed(ctx, doc, kbResult("Critical", "fixed summary", nil)); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]any{{"Critical", "[]", kbURL, "fixed summary"}}
+	if diff := cmp.Diff(want, patchAndFix(t, s)); diff != "" {
+		t.Errorf("the re-parse of the live copy did not replace its records (-want +got):\n%s", diff)
+	}
+}

@@ -135,7 +135,9 @@ func (s *Store) SavePage(ctx context.Context, doc Document, res normalize.Result
 // SaveReparsed writes the records re-parsed from a stored fetch (doc as
 // Store.Document loaded it, with the new links): like SavePage, but the
 // stored body is left as it is rather than compressed and written again. A
-// re-parsed capture follows SavePage's rules for captures.
+// re-parsed capture follows SavePage's rules for captures, dated by the
+// last time its body was seen: a body also fetched live is as new as that
+// fetch.
 func (s *Store) SaveReparsed(ctx context.Context, doc Document, res normalize.Result) error {
 	if doc.ID == 0 {
 		return fmt.Errorf("save re-parsed page %s: not a stored fetch", doc.URL)
@@ -160,7 +162,11 @@ func (s *Store) SaveReparsed(ctx context.Context, doc Document, res normalize.Re
 			return fmt.Errorf("update document %d: %d rows (%v)", doc.ID, n, err)
 		}
 		if !doc.CapturedAt.IsZero() {
-			p.asOf = formatTime(doc.CapturedAt)
+			// The stored body was last seen at FetchedAt (its
+			// last_fetched_at): a later capture of it, or a live fetch
+			// that found the same body. That, not the first capture, is
+			// how old its records are.
+			p.asOf = formatTime(doc.FetchedAt)
 		}
 		return p.putRecords(res)
 	})
