@@ -26,8 +26,7 @@ type csafArchive struct {
 	zw          *zstd.Encoder
 	tw          *tar.Writer
 	changes     strings.Builder
-	bytes       int64
-	late, gone  []string
+	gone        []string
 	archiveName string
 }
 
