@@ -236,7 +236,7 @@ func (r *historyRun) capture(ctx context.Context, u string, c Capture) {
 	if err == nil {
 		err = parsed.Validate()
 	}
-	err = captureProblem(resp.ContentType, resp.Body, parsed, err)
+	err = CaptureProblem(resp.ContentType, resp.Body, parsed, err)
 	if err != nil {
 		a.ParseError = err.Error()
 		if serr := r.h.Sink.SaveUnparsedCapture(ctx, a); serr != nil {
@@ -270,12 +270,13 @@ var (
 
 var notFoundRE = regexp.MustCompile(`(?i)<title>[^<]*(not found|404|no longer available|does not exist)[^<]*</title>|<h1[^>]*>[^<]*(not found|404|no longer available|does not exist)[^<]*</h1>`)
 
-// captureProblem says why a capture must not be believed, given what its
+// CaptureProblem says why a capture must not be believed, given what its
 // parse gave (records, or parseErr): it is HTML cut off before its end, or
 // it yields no records and says "not found" (whether or not its parser
 // choked on it), or it yields nothing at all. A capture with records and a
 // whole body is kept whatever its title says.
-func captureProblem(contentType string, body []byte, p Parsed, parseErr error) error {
+// reparse applies it too, so a capture kept unparsed stays so.
+func CaptureProblem(contentType string, body []byte, p Parsed, parseErr error) error {
 	lower := bytes.ToLower(body)
 	html := strings.Contains(contentType, "html") || bytes.Contains(lower[:min(len(lower), 512)], []byte("<html"))
 	switch {

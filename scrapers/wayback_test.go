@@ -259,7 +259,7 @@ func TestCaptureProblem(t *testing.T) {
 		{name: "soft 404 with links only", body: "<html><head><title>404 Not Found</title></head><body></body></html>", parsed: records, want: ErrSoft404},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := captureProblem("text/html", []byte(tc.body), tc.parsed, tc.parseErr); !errors.Is(got, tc.want) && got != tc.want {
+			if got := CaptureProblem("text/html", []byte(tc.body), tc.parsed, tc.parseErr); !errors.Is(got, tc.want) && got != tc.want {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})

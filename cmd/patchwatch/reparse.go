@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"runtime"
@@ -77,7 +78,7 @@ type reparseJob struct {
 	doc    store.Document
 	parsed scrapers.Parsed
 	digest string
-	skip   bool  // not a 200 response: nothing to re-parse
+	skip   bool  // not a 200 response, or a capture kept unparsed as cut off or a soft 404: nothing to re-parse
 	err    error // the page failed to parse
 	fatal  error // the store failed: stop
 }
@@ -180,6 +181,16 @@ func reparseLoad(ctx context.Context, st *store.Store, src scrapers.Source, j *r
 	j.parsed, j.err = scrapers.ParseWithin(ctx, src, scrapers.Page{URL: u, ContentType: j.doc.ContentType, Body: j.doc.Body}, scrapers.DefaultParseTimeout)
 	if j.err == nil {
 		j.err = j.parsed.Validate()
+	}
+	if !j.doc.CapturedAt.IsZero() {
+		// A capture the history harvest kept unparsed as cut off or a
+		// soft 404 is not a copy of the page, however well it parses
+		// today: written, its records would replace (and, as the latest
+		// copy, drop) those of the whole captures.
+		if err := scrapers.CaptureProblem(j.doc.ContentType, j.doc.Body, j.parsed, j.err); errors.Is(err, scrapers.ErrTruncated) || errors.Is(err, scrapers.ErrSoft404) {
+			j.skip = true
+			return
+		}
 	}
 	if j.err == nil && j.parsed.Empty() && len(j.parsed.Follow) == 0 {
 		// Some pages yield nothing by design (a Red Hat advisory that does
