@@ -80,7 +80,7 @@ func runHistory(ctx context.Context, e *env, o historyOptions) int {
 	var names []string
 	for _, s := range o.sources {
 		if len(scrapers.HistorySeedsOf(s)) > 0 {
-			names = append(names, s.Name())
+			names = append(names, historyLedgerName(s.Name()))
 		}
 	}
 	runID, err := st.StartRun(ctx, names)
@@ -103,11 +103,11 @@ func runHistory(ctx context.Context, e *env, o historyOptions) int {
 		stats.Pages += done
 		stats.Failed += r.Failed
 		for _, pe := range r.Errors {
-			if err := st.RecordError(ledger, runID, pe.Source, pe.URL, pe.Err.Error()); err != nil {
+			if err := st.RecordError(ledger, runID, historyLedgerName(pe.Source), pe.URL, pe.Err.Error()); err != nil {
 				o.log.Error("cannot record page error", "url", pe.URL, "err", err)
 			}
 		}
-		line := store.SourceRun{Source: r.Source, StartedAt: started, FinishedAt: time.Now().UTC(),
+		line := store.SourceRun{Source: historyLedgerName(r.Source), StartedAt: started, FinishedAt: time.Now().UTC(),
 			Status: runStatus(done, r.Failed), Requests: r.Requests, HTTP2xx: r.ListingPages + r.Stored + r.Unparsed,
 			New: r.Stored + r.Unparsed, Unchanged: r.Held, Failed: r.Failed}
 		if err := st.FinishSource(ledger, runID, line); err != nil {
@@ -131,6 +131,11 @@ func runHistory(ctx context.Context, e *env, o historyOptions) int {
 	}
 	return exitOK
 }
+
+// historyLedgerName is the name a history run gives a source in the run
+// ledger: not the source's own, so that `status`, which watches the live
+// harvests, never takes a history run for the source's last success.
+func historyLedgerName(source string) string { return source + "/history" }
 
 func sourceNamed(sources []scrapers.Source, name string) scrapers.Source {
 	for _, s := range sources {

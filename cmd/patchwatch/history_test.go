@@ -330,3 +330,22 @@ func TestHistoryRecordThenReplay(t *testing.T) {
 		t.Errorf("tables (-recorded +replayed):\n%s", diff)
 	}
 }
+
+// TestHistoryRunIsNoLiveSuccess: `status` watches the live harvests. A
+// history run is in the ledger too, but under "<source>/history", so a
+// successful one never hides that the source's live harvest has not
+// succeeded.
+func TestHistoryRunIsNoLiveSuccess(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "pw.db")
+	if code, _, errs := runCmd(t, historyArgs(db, "--replay", fixtures)...); code != 0 {
+		t.Fatalf("harvest --history: exit %d:\n%s", code, errs)
+	}
+	code, out, _ := runCmd(t, "status", "--db", db, "--source", "vmware")
+	if code != exitPartial || !strings.Contains(out, "NEVER SUCCEEDED") {
+		t.Errorf("status after a history run only: exit %d, want %d with vmware never succeeded:\n%s", code, exitPartial, out)
+	}
+	rows := queryRows(t, db, `SELECT r.sources, s.source FROM runs r JOIN run_sources s ON s.run_id = r.id`)
+	if len(rows) != 1 || rows[0]["sources"] != "vmware/history" || rows[0]["source"] != "vmware/history" {
+		t.Errorf("ledger of the history run: %v, want vmware/history", rows)
+	}
+}
