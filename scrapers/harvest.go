@@ -43,6 +43,9 @@ type PageState struct {
 	LastFetched  time.Time
 	Links        []string
 	ParseError   string
+	// Captured says LastFetched is when the Internet Archive captured the
+	// stored body, not a fetch from the vendor.
+	Captured bool
 }
 
 // Sink receives the harvest's pages. SavePage must write a page and its
@@ -335,7 +338,10 @@ func (r *sourceRun) onResponse(resp *colly.Response) {
 		}
 	}
 	same := st.Known && st.ParseError == "" && st.SHA256 == hex.EncodeToString(sum[:])
-	if same && !r.changedSince(f.URL, st) {
+	// A body last seen in a capture is written again all the same: its
+	// fetch time would otherwise stay the capture's, years old, and the
+	// page be asked for again on every harvest.
+	if same && !r.changedSince(f.URL, st) && !st.Captured {
 		// Same body as stored: nothing to write.
 		r.count(func(rep *Report) { rep.Unchanged++ })
 		r.followUnchanged(f.URL, st, Page{URL: pageURL, ContentType: f.ContentType, Body: resp.Body})
@@ -371,7 +377,7 @@ func (r *sourceRun) onResponse(resp *colly.Response) {
 	r.count(func(rep *Report) {
 		if same {
 			// Written again only to move its fetch time past the listed
-			// change; nothing in it changed.
+			// change or the capture; nothing in it changed.
 			rep.Unchanged++
 			return
 		}

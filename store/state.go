@@ -18,7 +18,9 @@ import (
 // when the store opens.
 const (
 	sqlPageState = `
-SELECT sha256, etag, last_modified, last_fetched_at, links, parse_error
+SELECT sha256, etag, last_modified, last_fetched_at, links, parse_error,
+	EXISTS (SELECT 1 FROM archive_captures c
+		WHERE c.url = documents.url AND c.sha256 = documents.sha256 AND c.captured_at = documents.last_fetched_at)
 FROM documents WHERE url = ? ORDER BY last_fetched_at DESC, id DESC LIMIT 1`
 	// The latest fetch whose records were written: a fetch stored unparsed
 	// (a new body that failed to parse) wrote none and is passed over.
@@ -45,6 +47,9 @@ type PageState struct {
 	LastFetched  time.Time
 	Links        []string
 	ParseError   string
+	// Captured says LastFetched is a capture's time (harvest --history):
+	// a live fetch of the same body is stored all the same, to date it.
+	Captured bool
 }
 
 // PageState returns the state of url's latest stored fetch; Known is false
@@ -64,7 +69,7 @@ func (s *Store) PageState(ctx context.Context, url string) (PageState, error) {
 func pageState(row *sql.Row, url string) (PageState, error) {
 	var st PageState
 	var fetched, links string
-	err := row.Scan(&st.SHA256, &st.ETag, &st.LastModified, &fetched, &links, &st.ParseError)
+	err := row.Scan(&st.SHA256, &st.ETag, &st.LastModified, &fetched, &links, &st.ParseError, &st.Captured)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PageState{}, nil
 	}

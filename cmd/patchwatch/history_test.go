@@ -349,3 +349,44 @@ func TestHistoryRunIsNoLiveSuccess(t *testing.T) {
 		t.Errorf("ledger of the history run: %v, want vmware/history", rows)
 	}
 }
+
+// TestLiveFetchOfCapturedBodyIsDated: a live page whose body is one a
+// history run already captured is stored again, so its fetch time is the
+// live fetch and not the capture's: otherwise the page would look years
+// old to every later harvest and be asked for again each night.
+func TestLiveFetchOfCapturedBodyIsDated(t *testing.T) {
+	requests := func(errs string) string {
+		for _, line := range strings.Split(errs, "\n") {
+			if strings.HasPrefix(line, "harvest vmware:") {
+				return line
+			}
+		}
+		return ""
+	}
+	live := []string{"harvest", "--source", "vmware", "--replay", fixtures}
+	plain := filepath.Join(t.TempDir(), "plain.db")
+	for range 2 {
+		if code, _, errs := runCmd(t, append(live, "--db", plain)...); code != 0 {
+			t.Fatalf("harvest: exit %d:\n%s", code, errs)
+		}
+	}
+	_, _, errs := runCmd(t, append(live, "--db", plain)...)
+	want := requests(errs)
+
+	db := filepath.Join(t.TempDir(), "pw.db")
+	if code, _, errs := runCmd(t, historyArgs(db, "--replay", fixtures)...); code != 0 {
+		t.Fatalf("harvest --history: exit %d:\n%s", code, errs)
+	}
+	for range 2 {
+		if code, _, errs := runCmd(t, append(live, "--db", db)...); code != 0 {
+			t.Fatalf("harvest: exit %d:\n%s", code, errs)
+		}
+	}
+	_, _, errs = runCmd(t, append(live, "--db", db)...)
+	if got := requests(errs); got != want || want == "" {
+		t.Errorf("an unchanged live harvest after a history run:\n  %s\nwithout the history run:\n  %s", got, want)
+	}
+	if n := queryRows(t, db, `SELECT count(*) AS n FROM documents WHERE url = 'https://kb.vmware.com/kb/1001726' AND last_fetched_at > '2020'`)[0]["n"]; n != float64(1) {
+		t.Errorf("kb/1001726, captured and fetched live with the same body: %v copies dated by the live fetch, want 1", n)
+	}
+}
