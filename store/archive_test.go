@@ -224,3 +224,33 @@ func TestReparsedLiveCopyOfCapturedBody(t *testing.T) {
 		t.Errorf("the re-parse of the live copy did not replace its records (-want +got):\n%s", diff)
 	}
 }
+
+// TestUnparsedCaptureOfParsedBody: a capture judged unusable (HTML without
+// </html> reads as truncated) whose bytes are those of a copy that parsed
+// says nothing new about them: the stored copy keeps its links and stays
+// parsed, and the capture's reason is kept with the capture.
+func TestUnparsedCaptureOfParsedBody(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	live := Document{URL: kbURL, Source: "vmware", FetchedAt: t0, Status: 200, ContentType: "text/html",
+		Body: []byte("<html>no closing tag"), Links: []string{"https://kb.vmware.com/kb/1"}}
+	if err := s.SavePage(ctx, live, kbResult("Critical", "live summary", nil)); err != nil {
+		t.Fatal(err)
+	}
+	c := capture(kbURL, time.Date(2007, 11, 30, 18, 12, 7, 0, time.UTC), "<html>no closing tag")
+	c.ParseError = "capture is truncated: the HTML ends before </html>"
+	if err := s.SaveDocument(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.PageState(ctx, kbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ParseError != "" || len(st.Links) != 1 {
+		t.Errorf("page state after the unparsed capture: parse error %q, links %v; want the parsed copy's", st.ParseError, st.Links)
+	}
+	want := [][]any{{c.ParseError}}
+	if diff := cmp.Diff(want, query(t, s.DB(), `SELECT parse_error FROM archive_captures`)); diff != "" {
+		t.Errorf("the capture's own reason (-want +got):\n%s", diff)
+	}
+}

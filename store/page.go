@@ -247,7 +247,10 @@ func (s *Store) documentRow(doc Document) (documentRow, error) {
 
 // putDocument inserts doc, or, when the same URL with the same body is
 // already stored, widens its fetch-time range and refreshes what the latest
-// fetch said (validators, links, parse error).
+// fetch said (validators, links, parse error). A capture kept unparsed (cut
+// off, a soft 404) whose bytes are those of a copy that parsed leaves that
+// copy parsed, with its links: the same bytes parsed once, and the
+// capture's reason is kept with the capture (archive_captures).
 func (p *pageTx) putDocument(doc documentRow) error {
 	var captured any
 	if !doc.CapturedAt.IsZero() {
@@ -278,8 +281,10 @@ ON CONFLICT (url, sha256) DO UPDATE SET
 	last_fetched_at  = max(documents.last_fetched_at, excluded.last_fetched_at),
 	etag             = iif(excluded.etag <> '', excluded.etag, documents.etag),
 	last_modified    = iif(excluded.last_modified <> '', excluded.last_modified, documents.last_modified),
-	links            = excluded.links,
-	parse_error      = excluded.parse_error,
+	links            = iif(excluded.captured_at IS NOT NULL AND excluded.parse_error <> '' AND documents.parse_error = '',
+		documents.links, excluded.links),
+	parse_error      = iif(excluded.captured_at IS NOT NULL AND excluded.parse_error <> '' AND documents.parse_error = '',
+		'', excluded.parse_error),
 	records_digest   = iif(excluded.parse_error = '', excluded.records_digest, documents.records_digest),
 	records          = iif(excluded.parse_error = '', excluded.records, documents.records),
 	archive_url      = CASE WHEN documents.captured_at IS NULL OR excluded.captured_at < documents.captured_at

@@ -182,11 +182,12 @@ func reparseLoad(ctx context.Context, st *store.Store, src scrapers.Source, j *r
 	if j.err == nil {
 		j.err = j.parsed.Validate()
 	}
-	if !j.doc.CapturedAt.IsZero() {
+	if !j.doc.CapturedAt.IsZero() && j.doc.ParseError != "" {
 		// A capture the history harvest kept unparsed as cut off or a
 		// soft 404 is not a copy of the page, however well it parses
 		// today: written, its records would replace (and, as the latest
-		// copy, drop) those of the whole captures.
+		// copy, drop) those of the whole captures. (The same bytes
+		// parsed from a live fetch are stored parsed, and re-parsed.)
 		if err := scrapers.CaptureProblem(j.doc.ContentType, j.doc.Body, j.parsed, j.err); errors.Is(err, scrapers.ErrTruncated) || errors.Is(err, scrapers.ErrSoft404) {
 			j.skip = true
 			return
