@@ -205,8 +205,9 @@ type Archive struct {
 // DefaultArchiveDelay, negative none) and its own retry of 429 and 503.
 func NewArchive(cfg Config, delay time.Duration) (*Archive, error) {
 	cfg = cfg.Defaults()
-	if cfg.ReplayDir != "" && cfg.RecordDir != "" {
-		return nil, errors.New("--replay and --record cannot be used together")
+	base, err := baseTransport(cfg)
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case cfg.ReplayDir != "" || delay < 0:
@@ -214,26 +215,7 @@ func NewArchive(cfg Config, delay time.Duration) (*Archive, error) {
 	case delay == 0:
 		delay = DefaultArchiveDelay
 	}
-	base := cfg.Base
-	switch {
-	case cfg.ReplayDir != "":
-		base = replayTransport{dir: cfg.ReplayDir}
-	case base == nil:
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.Proxy = http.ProxyFromEnvironment
-		base = t
-	}
-	if len(cfg.Mirrors) > 0 {
-		if cfg.ReplayDir != "" {
-			return nil, errors.New("--mirror and --replay cannot be used together")
-		}
-		base = mirrorTransport{mirrors: cfg.Mirrors, next: base}
-	}
-	var rt http.RoundTripper = limitTransport{max: cfg.MaxBodyBytes, next: gunzipTransport{next: base}}
-	if cfg.RecordDir != "" {
-		rt = recordTransport{dir: cfg.RecordDir, next: rt}
-	}
-	rt = charsetTransport{next: rt}
+	rt := charsetTransport{next: recordedTransport(cfg, base)}
 	return &Archive{
 		client: &http.Client{
 			Transport: rt,
