@@ -284,18 +284,10 @@ func statusOf(resp *http.Response) int {
 // pause keeps requests made outside colly as polite as colly's: one a
 // Delay per host.
 func (r *sourceRun) pause() error {
-	d := r.h.Fetcher.cfg.Delay
-	if d <= 0 {
-		return nil
+	if d := r.h.Fetcher.cfg.Delay; d > 0 {
+		return sleepCtx(r.ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-r.ctx.Done():
-		return r.ctx.Err()
-	}
+	return nil
 }
 
 // recordStreamTransport records like recordTransport without holding the
