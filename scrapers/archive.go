@@ -225,17 +225,7 @@ func (r *sourceRun) storeEntry(archive string, built time.Time, doc string, body
 		r.fail(doc, 0, fmt.Errorf("from archive %s: store: %w", archive, err))
 		return false
 	}
-	r.count(func(rep *Report) {
-		rep.Pages++
-		if st.Known {
-			rep.Changed++
-		} else {
-			rep.New++
-		}
-		rep.Advisories += len(parsed.Advisories)
-		rep.Patches += len(parsed.Patches)
-		rep.Fixes += len(parsed.Fixes)
-	})
+	r.count(func(rep *Report) { rep.stored(st.Known, parsed.Result) })
 	return true
 }
 
