@@ -72,9 +72,9 @@ func (c Capture) ArchiveURL() string {
 	return "https://" + ArchiveHost + "/web/" + c.Timestamp + "id_/" + c.Original
 }
 
-// firstCapture is when the Internet Archive began capturing the web; a
-// capture dated earlier is not one.
-var firstCapture = time.Date(1996, 1, 1, 0, 0, 0, 0, time.UTC)
+// FirstCapture is when the Internet Archive began capturing the web; a
+// capture dated earlier is not one, and a history run asks for none.
+var FirstCapture = time.Date(1996, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const (
 	cdxTimeLayout = "20060102150405"
@@ -141,7 +141,7 @@ func ParseCDX(body []byte, max int) (CDXPage, error) {
 	}
 	for i, row := range rows {
 		c := Capture{Timestamp: get(row, "timestamp"), Original: get(row, "original"), MimeType: get(row, "mimetype"), Digest: get(row, "digest")}
-		if !timestampRE.MatchString(c.Timestamp) || c.Time().Before(firstCapture) {
+		if !timestampRE.MatchString(c.Timestamp) || c.Time().Before(FirstCapture) {
 			return CDXPage{}, fmt.Errorf("cdx row %d: bad timestamp %q: want 14 digits YYYYMMDDhhmmss from 1996 on", i+1, c.Timestamp)
 		}
 		if !digestRE.MatchString(c.Digest) {
