@@ -7,13 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -225,17 +223,7 @@ func (r *sourceRun) storeEntry(archive string, built time.Time, doc string, body
 		r.fail(doc, 0, fmt.Errorf("from archive %s: store: %w", archive, err))
 		return false
 	}
-	r.count(func(rep *Report) {
-		rep.Pages++
-		if st.Known {
-			rep.Changed++
-		} else {
-			rep.New++
-		}
-		rep.Advisories += len(parsed.Advisories)
-		rep.Patches += len(parsed.Patches)
-		rep.Fixes += len(parsed.Fixes)
-	})
+	r.count(func(rep *Report) { rep.stored(st.Known, parsed.Result) })
 	return true
 }
 
@@ -284,18 +272,10 @@ func statusOf(resp *http.Response) int {
 // pause keeps requests made outside colly as polite as colly's: one a
 // Delay per host.
 func (r *sourceRun) pause() error {
-	d := r.h.Fetcher.cfg.Delay
-	if d <= 0 {
-		return nil
+	if d := r.h.Fetcher.cfg.Delay; d > 0 {
+		return sleepCtx(r.ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-r.ctx.Done():
-		return r.ctx.Err()
-	}
+	return nil
 }
 
 // recordStreamTransport records like recordTransport without holding the
@@ -328,32 +308,19 @@ func (t recordStreamTransport) RoundTrip(req *http.Request) (*http.Response, err
 }
 
 type recordingBody struct {
-	rc        io.ReadCloser
-	root      *os.Root
-	tmp       *os.File
-	name, url string
-	done      bool
+	rc                 io.ReadCloser
+	root               *os.Root
+	tmp                *os.File
+	tmpName, name, url string
+	done               bool
 }
 
 func newRecordingBody(dir, name string, rc io.ReadCloser) (*recordingBody, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	root, err := os.OpenRoot(dir)
+	root, tmp, tmpName, err := createInside(dir, name)
 	if err != nil {
 		return nil, err
 	}
-	if err := root.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		root.Close()
-		return nil, err
-	}
-	tmpName := filepath.Join(filepath.Dir(name), ".record-"+strconv.FormatUint(rand.Uint64(), 36))
-	tmp, err := root.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		root.Close()
-		return nil, err
-	}
-	return &recordingBody{rc: rc, root: root, tmp: tmp, name: name}, nil
+	return &recordingBody{rc: rc, root: root, tmp: tmp, tmpName: tmpName, name: name}, nil
 }
 
 func (b *recordingBody) Read(p []byte) (int, error) {
@@ -365,10 +332,9 @@ func (b *recordingBody) Read(p []byte) (int, error) {
 	}
 	if errors.Is(err, io.EOF) && !b.done {
 		b.done = true
-		tmp := b.tmpName()
 		cerr := b.tmp.Close()
 		if cerr == nil {
-			cerr = b.root.Rename(tmp, b.name)
+			cerr = b.root.Rename(b.tmpName, b.name)
 		}
 		b.root.Close()
 		if cerr != nil {
@@ -378,17 +344,11 @@ func (b *recordingBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// tmpName is the temporary file's name inside the root.
-func (b *recordingBody) tmpName() string {
-	return filepath.Join(filepath.Dir(b.name), filepath.Base(b.tmp.Name()))
-}
-
 func (b *recordingBody) Close() error {
 	if !b.done {
 		b.done = true
-		tmp := b.tmpName()
 		b.tmp.Close()
-		b.root.Remove(tmp)
+		b.root.Remove(b.tmpName)
 		b.root.Close()
 	}
 	return b.rc.Close()

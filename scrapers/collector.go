@@ -118,6 +118,23 @@ type Fetcher struct {
 // gzip decoding → (mirror) → network, or the replay directory.
 func NewFetcher(cfg Config) (*Fetcher, error) {
 	cfg = cfg.Defaults()
+	base, err := baseTransport(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rt := recordedTransport(cfg, base)
+	rt = &retryablehttp.RoundTripper{Client: retryClient(cfg, rt)}
+	rt = charsetTransport{next: rt}
+	slots := make(chan struct{}, cfg.Parallel)
+	rt = slotTransport{slots: slots, next: rt}
+	return &Fetcher{cfg: cfg, transport: rt, stream: streamTransport(cfg, base, slots)}, nil
+}
+
+// baseTransport checks that the replay, record and mirror settings go
+// together and returns what every request ends in: the replay directory,
+// or the network (cfg.Base, else the standard transport with the proxy
+// environment), behind the mirrors if any. cfg has its defaults.
+func baseTransport(cfg Config) (http.RoundTripper, error) {
 	if cfg.ReplayDir != "" && cfg.RecordDir != "" {
 		return nil, errors.New("--replay and --record cannot be used together")
 	}
@@ -136,15 +153,18 @@ func NewFetcher(cfg Config) (*Fetcher, error) {
 		}
 		base = mirrorTransport{mirrors: cfg.Mirrors, next: base}
 	}
+	return base, nil
+}
+
+// recordedTransport puts gzip decoding, the page size limit and, when
+// recording, the recorder over base: (record) → size limit → gzip
+// decoding → base.
+func recordedTransport(cfg Config, base http.RoundTripper) http.RoundTripper {
 	var rt http.RoundTripper = limitTransport{max: cfg.MaxBodyBytes, next: gunzipTransport{next: base}}
 	if cfg.RecordDir != "" {
 		rt = recordTransport{dir: cfg.RecordDir, next: rt}
 	}
-	rt = &retryablehttp.RoundTripper{Client: retryClient(cfg, rt)}
-	rt = charsetTransport{next: rt}
-	slots := make(chan struct{}, cfg.Parallel)
-	rt = slotTransport{slots: slots, next: rt}
-	return &Fetcher{cfg: cfg, transport: rt, stream: streamTransport(cfg, base, slots)}, nil
+	return rt
 }
 
 // retryClient retries 429, 5xx and network errors with exponential backoff,

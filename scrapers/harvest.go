@@ -103,6 +103,20 @@ func (r Report) Requests() int {
 	return r.HTTP2xx + r.HTTP304 + r.HTTP4xx + r.HTTP5xx + r.NetErrors
 }
 
+// stored counts one page written with its records: new, or a changed
+// copy of a known page.
+func (r *Report) stored(known bool, res normalize.Result) {
+	r.Pages++
+	if known {
+		r.Changed++
+	} else {
+		r.New++
+	}
+	r.Advisories += len(res.Advisories)
+	r.Patches += len(res.Patches)
+	r.Fixes += len(res.Fixes)
+}
+
 // Harvester runs sources through a Fetcher into a Sink.
 type Harvester struct {
 	Fetcher *Fetcher
@@ -381,15 +395,7 @@ func (r *sourceRun) onResponse(resp *colly.Response) {
 			rep.Unchanged++
 			return
 		}
-		rep.Pages++
-		if st.Known {
-			rep.Changed++
-		} else {
-			rep.New++
-		}
-		rep.Advisories += len(parsed.Advisories)
-		rep.Patches += len(parsed.Patches)
-		rep.Fixes += len(parsed.Fixes)
+		rep.stored(st.Known, parsed.Result)
 	})
 	r.log.Debug("page stored", "url", f.URL, "advisories", len(parsed.Advisories), "fixes", len(parsed.Fixes))
 	r.withdraw(f.URL, parsed.Withdrawn)

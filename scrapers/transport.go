@@ -202,23 +202,12 @@ func (t recordTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // renamed over it), through an os.Root so that neither the name nor a
 // symbolic link in dir can lead the write outside dir.
 func writeInside(dir, name string, data []byte) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	root, err := os.OpenRoot(dir)
+	name = filepath.FromSlash(name)
+	root, f, tmp, err := createInside(dir, name)
 	if err != nil {
 		return err
 	}
 	defer root.Close()
-	name = filepath.FromSlash(name)
-	if err := root.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return err
-	}
-	tmp := filepath.Join(filepath.Dir(name), ".record-"+strconv.FormatUint(rand.Uint64(), 36))
-	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		root.Remove(tmp)
@@ -229,6 +218,31 @@ func writeInside(dir, name string, data []byte) error {
 		return err
 	}
 	return root.Rename(tmp, name)
+}
+
+// createInside opens dir (creating it) as an os.Root and creates a new
+// temporary file beside name inside it, the first step of every recording.
+// It returns the root, which the caller closes, the file, and the file's
+// name within the root, to rename over name once complete.
+func createInside(dir, name string) (*os.Root, *os.File, string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, "", err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if err := root.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		root.Close()
+		return nil, nil, "", err
+	}
+	tmp := filepath.Join(filepath.Dir(name), ".record-"+strconv.FormatUint(rand.Uint64(), 36))
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		root.Close()
+		return nil, nil, "", err
+	}
+	return root, f, tmp, nil
 }
 
 // limitTransport fails a response whose body is larger than max bytes,

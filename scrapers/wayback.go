@@ -72,9 +72,9 @@ func (c Capture) ArchiveURL() string {
 	return "https://" + ArchiveHost + "/web/" + c.Timestamp + "id_/" + c.Original
 }
 
-// firstCapture is when the Internet Archive began capturing the web; a
-// capture dated earlier is not one.
-var firstCapture = time.Date(1996, 1, 1, 0, 0, 0, 0, time.UTC)
+// FirstCapture is when the Internet Archive began capturing the web; a
+// capture dated earlier is not one, and a history run asks for none.
+var FirstCapture = time.Date(1996, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const (
 	cdxTimeLayout = "20060102150405"
@@ -141,7 +141,7 @@ func ParseCDX(body []byte, max int) (CDXPage, error) {
 	}
 	for i, row := range rows {
 		c := Capture{Timestamp: get(row, "timestamp"), Original: get(row, "original"), MimeType: get(row, "mimetype"), Digest: get(row, "digest")}
-		if !timestampRE.MatchString(c.Timestamp) || c.Time().Before(firstCapture) {
+		if !timestampRE.MatchString(c.Timestamp) || c.Time().Before(FirstCapture) {
 			return CDXPage{}, fmt.Errorf("cdx row %d: bad timestamp %q: want 14 digits YYYYMMDDhhmmss from 1996 on", i+1, c.Timestamp)
 		}
 		if !digestRE.MatchString(c.Digest) {
@@ -205,8 +205,9 @@ type Archive struct {
 // DefaultArchiveDelay, negative none) and its own retry of 429 and 503.
 func NewArchive(cfg Config, delay time.Duration) (*Archive, error) {
 	cfg = cfg.Defaults()
-	if cfg.ReplayDir != "" && cfg.RecordDir != "" {
-		return nil, errors.New("--replay and --record cannot be used together")
+	base, err := baseTransport(cfg)
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case cfg.ReplayDir != "" || delay < 0:
@@ -214,26 +215,7 @@ func NewArchive(cfg Config, delay time.Duration) (*Archive, error) {
 	case delay == 0:
 		delay = DefaultArchiveDelay
 	}
-	base := cfg.Base
-	switch {
-	case cfg.ReplayDir != "":
-		base = replayTransport{dir: cfg.ReplayDir}
-	case base == nil:
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.Proxy = http.ProxyFromEnvironment
-		base = t
-	}
-	if len(cfg.Mirrors) > 0 {
-		if cfg.ReplayDir != "" {
-			return nil, errors.New("--mirror and --replay cannot be used together")
-		}
-		base = mirrorTransport{mirrors: cfg.Mirrors, next: base}
-	}
-	var rt http.RoundTripper = limitTransport{max: cfg.MaxBodyBytes, next: gunzipTransport{next: base}}
-	if cfg.RecordDir != "" {
-		rt = recordTransport{dir: cfg.RecordDir, next: rt}
-	}
-	rt = charsetTransport{next: rt}
+	rt := charsetTransport{next: recordedTransport(cfg, base)}
 	return &Archive{
 		client: &http.Client{
 			Transport: rt,

@@ -24,9 +24,6 @@ type historyOptions struct {
 	log          *slog.Logger
 }
 
-// earliestCapture is the first day the Internet Archive has captures of.
-var earliestCapture = time.Date(1996, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // captureWindow reads --from and --to: days, from not after to, neither
 // before the archive began nor after today.
 func captureWindow(from, to string, now time.Time) (time.Time, time.Time, error) {
@@ -46,8 +43,8 @@ func captureWindow(from, to string, now time.Time) (time.Time, time.Time, error)
 		flag string
 		t    time.Time
 	}{{"from", start}, {"to", end}} {
-		if !d.t.IsZero() && (d.t.Before(earliestCapture) || d.t.After(now)) {
-			return start, end, fmt.Errorf("--%s %s is out of range: want a day from %s to today", d.flag, d.t.Format(normalize.DateLayout), earliestCapture.Format(normalize.DateLayout))
+		if !d.t.IsZero() && (d.t.Before(scrapers.FirstCapture) || d.t.After(now)) {
+			return start, end, fmt.Errorf("--%s %s is out of range: want a day from %s to today", d.flag, d.t.Format(normalize.DateLayout), scrapers.FirstCapture.Format(normalize.DateLayout))
 		}
 	}
 	if !start.IsZero() && !end.IsZero() && end.Before(start) {

@@ -21,6 +21,19 @@ type Stats struct {
 	Bytes int64 // total size of the pages
 }
 
+// write writes one page to name, making its directory, and counts it.
+func (st *Stats) write(name string, body []byte) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(name, body, 0o644); err != nil {
+		return err
+	}
+	st.Pages++
+	st.Bytes += int64(len(body))
+	return nil
+}
+
 // Sources are the source names a generated corpus holds pages for.
 var Sources = []string{"xen", "redhat-kvm"}
 
@@ -215,14 +228,9 @@ func generateCSAF(fixtures, dir string, n int) (Stats, error) {
 		).Replace(t)
 		rel := fmt.Sprintf("%d/rhsa-%d_%s.json", year, year, num)
 		name := filepath.Join(root, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		if err := st.write(name, []byte(body)); err != nil {
 			return Stats{}, err
 		}
-		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
-			return Stats{}, err
-		}
-		st.Pages++
-		st.Bytes += int64(len(body))
 		index.WriteString(rel + "\n")
 		if err := archive.put(rel, []byte(body)); err != nil {
 			return Stats{}, err

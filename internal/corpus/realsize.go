@@ -90,14 +90,9 @@ func genRedHat(fixtures, dir string, sz Size) (Stats, error) {
 		if i > sz.RedHat-sz.RedHatLate {
 			a.changedLater(rel)
 			name := filepath.Join(root, filepath.FromSlash(rel))
-			if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			if err := st.write(name, body); err != nil {
 				return Stats{}, err
 			}
-			if err := os.WriteFile(name, body, 0o644); err != nil {
-				return Stats{}, err
-			}
-			st.Pages++
-			st.Bytes += int64(len(body))
 			continue
 		}
 		if err := a.put(rel, body); err != nil {
@@ -222,14 +217,9 @@ func genBroadcom(fixtures, dir string, sz Size) (Stats, error) {
 		id := 30000 + i
 		body := strings.ReplaceAll(string(tmpl), "VMSA-2024-0012", vmsa)
 		name := filepath.Join(dir, "support.broadcom.com", filepath.FromSlash(strings.TrimPrefix(broadcomNotice, "https://support.broadcom.com/")), fmt.Sprint(id))
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		if err := st.write(name, []byte(body)); err != nil {
 			return Stats{}, err
 		}
-		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
-			return Stats{}, err
-		}
-		st.Pages++
-		st.Bytes += int64(len(body))
 		updated := newest.Add(-time.Duration(i) * 7 * time.Hour)
 		items = append(items, item{NotificationID: id, NotificationURL: broadcomNotice + fmt.Sprint(id), DocumentID: fmt.Sprintf("VCDSA%d", id),
 			Title:    vmsa + ": VMware vCenter Server updates address heap-overflow and privilege escalation vulnerabilities (CVE-2024-37079, CVE-2024-37080, CVE-2024-37081)",
@@ -259,14 +249,9 @@ func genBroadcom(fixtures, dir string, sz Size) (Stats, error) {
 		if err != nil {
 			return Stats{}, err
 		}
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		if err := st.write(name, answer); err != nil {
 			return Stats{}, err
 		}
-		if err := os.WriteFile(name, answer, 0o644); err != nil {
-			return Stats{}, err
-		}
-		st.Pages++
-		st.Bytes += int64(len(answer))
 	}
 	return st, nil
 }
@@ -289,13 +274,7 @@ func copyVMware(fixtures, dir string, _ Size) (Stats, error) {
 			if err != nil {
 				return err
 			}
-			out := filepath.Join(dir, rel)
-			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-				return err
-			}
-			st.Pages++
-			st.Bytes += int64(len(b))
-			return os.WriteFile(out, b, 0o644)
+			return st.write(filepath.Join(dir, rel), b)
 		})
 		if err != nil {
 			return Stats{}, err
