@@ -34,6 +34,15 @@ var Rules = slices.Concat(xenRules, citrixRules, virtuozzoRules, redhatKVMRules,
 // never outranks the description's "transient execution side-channel".
 var GenericRules = slices.Concat(xenGenericRules, citrixGenericRules)
 
+// speculationWords name CPU speculative execution and the mitigations
+// vendors title fixes by (spec-ctrl, IBRS, IBPB, STIBP, SSBD). The
+// side-channel rules of the vendors that ship these mitigations as
+// packages or hypervisor changes (all but VMware, whose items say
+// "speculative execution") start with them, so such a fix is hardware
+// compatibility whoever ships it (rules_taxonomy_test.go), and a new
+// mitigation's name is added once.
+const speculationWords = `speculat(?:ive|ion)|\bspec-ctrl\b|\bIBRS\b|\bIBPB\b|\bSTIBP\b|\bSSBD\b`
+
 // Field is one named piece of a fix's text given to the classifier, in the
 // order it should be trusted (a title says what the fix is about more
 // surely than a paragraph that mentions many things).

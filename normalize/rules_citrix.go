@@ -19,7 +19,7 @@ import "regexp"
 // client, is not on the host: its items stay unclassified with that reason.
 var citrixRules = []Rule{
 	{"citrix-cpu-speculation", "citrix", HardwareCompat, "CPU speculative execution",
-		regexp.MustCompile(`(?i)speculat(?:ive|ion)|\bspec-ctrl\b|\bIBRS\b|\bIBPB\b|\bSTIBP\b|\bSSBD\b|spectre|meltdown|side[- ]channel|microcode|branch target injection|rogue data cache load|bounds check bypass|\bL1TF\b|\bMDS\b`)},
+		regexp.MustCompile(`(?i)` + speculationWords + `|spectre|meltdown|side[- ]channel|microcode|branch target injection|rogue data cache load|bounds check bypass|\bL1TF\b|\bMDS\b`)},
 	{"citrix-hardware", "citrix", HardwareCompat, "drivers and hardware",
 		regexp.MustCompile(`(?i)\bdriver disks?\b|\bdrivers?\b|\bfirmware\b|\bHBAs?\b|storage arrays?|\bNetApp\b|\bEqualLogic\b|\bon (?:Intel|AMD) hardware\b`)},
 	{"citrix-feature", "citrix", Feature, "new capability",

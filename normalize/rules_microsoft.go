@@ -13,7 +13,7 @@ import "regexp"
 // and CPU side channels are hardware compatibility.
 var microsoftRules = []Rule{
 	{"ms-cpu-side-channel", "microsoft", HardwareCompat, "CPU speculative execution",
-		regexp.MustCompile(`(?i)speculat(?:ive|ion)|\bspec-ctrl\b|\bIBRS\b|\bIBPB\b|\bSTIBP\b|\bSSBD\b|side[- ]channel|microarchitectural|\bL1TF\b|L1 Terminal Fault|spectre|meltdown`)},
+		regexp.MustCompile(`(?i)` + speculationWords + `|side[- ]channel|microarchitectural|\bL1TF\b|L1 Terminal Fault|spectre|meltdown`)},
 	{"ms-device-assignment", "microsoft", HardwareCompat, "device assignment",
 		regexp.MustCompile(`(?i)Discrete Device Assignment|\bDDA\b|\bSR-IOV\b|GPU partitioning|device pass-?through`)},
 	{"ms-hyperv-management", "microsoft", ConsoleOS, "Hyper-V management stack",

@@ -15,7 +15,7 @@ import "regexp"
 // its console OS.
 var oracleRules = []Rule{
 	{"oracle-cpu-side-channel", "oracle", HardwareCompat, "CPU speculative execution",
-		regexp.MustCompile(`(?i)CVE-2017-5715|CVE-2017-5753|CVE-2017-5754|speculat(?:ive|ion)|\bspec-ctrl\b|\bIBRS\b|\bIBPB\b|\bSTIBP\b|\bSSBD\b|spectre|meltdown|\bL1TF\b`)},
+		regexp.MustCompile(`(?i)CVE-2017-5715|CVE-2017-5753|CVE-2017-5754|` + speculationWords + `|spectre|meltdown|\bL1TF\b`)},
 	{"ovm-microcode", "oracle", HardwareCompat, "CPU microcode and firmware",
 		regexp.MustCompile(`(?i)^(?:microcode_ctl|linux-firmware|[\w-]+-firmware)$`)},
 	{"ovm-xen", "oracle", VMM, "Xen hypervisor",

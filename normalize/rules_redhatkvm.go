@@ -15,7 +15,7 @@ import "regexp"
 // them "hw: cpu: …" or "hardware: …".
 var redhatKVMRules = []Rule{
 	{"rhkvm-cpu-speculation", "redhat-kvm", HardwareCompat, "CPU speculative execution",
-		regexp.MustCompile(`(?i)(?:^|\s)(?:hw|hardware):|speculat(?:ive|ion)|\bspec-ctrl\b|\bIBRS\b|\bIBPB\b|\bSTIBP\b|\bSSBD\b|spectre|meltdown|side[- ]channel|transient execution|microcode|fill buffer|store buffer|load port|Data Sampling|Branch History|\bMDS\b|\bL1TF\b|\bGDS\b|\bSRSO\b|retbleed`)},
+		regexp.MustCompile(`(?i)(?:^|\s)(?:hw|hardware):|` + speculationWords + `|spectre|meltdown|side[- ]channel|transient execution|microcode|fill buffer|store buffer|load port|Data Sampling|Branch History|\bMDS\b|\bL1TF\b|\bGDS\b|\bSRSO\b|retbleed`)},
 	{"rhkvm-kernel-kvm", "redhat-kvm", VMM, "kvm.ko",
 		regexp.MustCompile(`(?i)(?:^|[\s:(/])KVM(?:$|[^-\w])|\bn(?:VMX|SVM)\b|\bkvm_\w+`)},
 	{"rhkvm-qemu", "redhat-kvm", VMM, "qemu device model",

@@ -12,7 +12,7 @@ import "regexp"
 // the fix ships in vzkernel, as for the other vendors.
 var virtuozzoRules = []Rule{
 	{"vz-cpu-speculation", "virtuozzo", HardwareCompat, "CPU speculative execution",
-		regexp.MustCompile(`(?i)speculat(?:ive|ion)|\bspec-ctrl\b|\bIBRS\b|\bIBPB\b|\bSTIBP\b|\bSSBD\b|spectre|meltdown|side[- ]channel|microcode|fill buffer|store buffer|load port|\bMDS\b|\bL1TF\b`)},
+		regexp.MustCompile(`(?i)` + speculationWords + `|spectre|meltdown|side[- ]channel|microcode|fill buffer|store buffer|load port|\bMDS\b|\bL1TF\b`)},
 	{"vz-qemu", "virtuozzo", VMM, "qemu device model",
 		regexp.MustCompile(`(?i)\bqemu(?:-kvm)?(?:-vz)?\b`)},
 	{"vz-userland", "virtuozzo", ConsoleOS, "host userland",

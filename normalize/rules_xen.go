@@ -20,7 +20,7 @@ import "regexp"
 // line, a title's place: a description may mention Linux dom0 in passing.
 var xenRules = []Rule{
 	{"xen-cpu-speculation", "xen", HardwareCompat, "CPU speculative execution",
-		regexp.MustCompile(`(?i)speculat(?:ive|ion)|\bspec-ctrl\b|\bIBRS\b|\bIBPB\b|\bSTIBP\b|\bSSBD\b|spectre|meltdown|L1 Terminal Fault|\bL1TF\b|microarchitectural|side[- ]channel|transient execution|\bMDS\b|store bypass|branch target injection|Branch History Injection|\bBHI\b|Data Sampling|Stale Data|\bGDS\b|\bTAA\b|\bSRBDS\b|\bSRSO\b|retbleed|Zenbleed|Indirect Target Selection|Transient Scheduler|\bXPTI\b|\berrat(?:um|a)\b|microcode`)},
+		regexp.MustCompile(`(?i)` + speculationWords + `|spectre|meltdown|L1 Terminal Fault|\bL1TF\b|microarchitectural|side[- ]channel|transient execution|\bMDS\b|store bypass|branch target injection|Branch History Injection|\bBHI\b|Data Sampling|Stale Data|\bGDS\b|\bTAA\b|\bSRBDS\b|\bSRSO\b|retbleed|Zenbleed|Indirect Target Selection|Transient Scheduler|\bXPTI\b|\berrat(?:um|a)\b|microcode`)},
 	{"xen-iommu", "xen", HardwareCompat, "IOMMU",
 		regexp.MustCompile(`(?i)\bIOMMUs?\b|\bVT-d\b|\bAMD-Vi\b|\bSMMU\b|\bRMRRs?\b`)},
 	{"xen-linux-frontend", "xen", Unclassified, "Linux guest frontend (not on the host)",

@@ -553,10 +553,11 @@ func (p *pageTx) putFixes(fixes []normalize.Fix) error {
 	}
 	if stale && p.asOf != "" {
 		// An older capture's fix list says nothing about a later copy's.
-		if stale, err = p.newer(sqlNewerPage, p.url, p.asOf); err != nil {
+		later, err := p.newer(sqlNewerPage, p.url, p.asOf)
+		if err != nil {
 			return err
 		}
-		stale = !stale
+		stale = !later
 	}
 	if stale {
 		// fix_cves and fix_patches of the dropped fixes go with them (ON DELETE CASCADE).

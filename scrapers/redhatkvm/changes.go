@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -114,13 +115,8 @@ func parseChanges(body []byte, u *url.URL) (scrapers.Parsed, error) {
 	if len(rows) == 0 {
 		return scrapers.Parsed{}, fmt.Errorf("%s: no \"YYYY/rhsa-YYYY_NNNN.json\" rows (has the layout changed?)", u)
 	}
-	out := scrapers.Parsed{Changed: rows, Follow: make([]string, 0, len(rows))}
-	for doc := range rows {
-		out.Follow = append(out.Follow, doc)
-	}
 	// Map order is random; the harvest and the golden files want one order.
-	slices.Sort(out.Follow)
-	return out, nil
+	return scrapers.Parsed{Changed: rows, Follow: slices.Sorted(maps.Keys(rows))}, nil
 }
 
 // parseDeletions reads deletions.csv: the RHSAs it names are withdrawn. An
@@ -130,10 +126,5 @@ func parseDeletions(body []byte, u *url.URL) (scrapers.Parsed, error) {
 	if err != nil {
 		return scrapers.Parsed{}, err
 	}
-	var out scrapers.Parsed
-	for doc := range rows {
-		out.Withdrawn = append(out.Withdrawn, doc)
-	}
-	slices.Sort(out.Withdrawn)
-	return out, nil
+	return scrapers.Parsed{Withdrawn: slices.Sorted(maps.Keys(rows))}, nil
 }

@@ -1,7 +1,6 @@
 package redhatkvm
 
 import (
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/patchwatch/patchwatch/normalize"
 	"github.com/patchwatch/patchwatch/scrapers"
+	"github.com/patchwatch/patchwatch/scrapers/scrapertest"
 )
 
 // realDir holds real Red Hat CSAF advisories, KVM-related and not, with
@@ -60,23 +60,7 @@ func readReal(t *testing.T, name string) []byte {
 // do the RHSA ID, every CVE, the patch and each unambiguous category. It
 // skips only when ../shared is absent; a missing real/redhat-kvm fails.
 func TestRealAdvisories(t *testing.T) {
-	if _, err := os.Stat(filepath.Dir(filepath.Dir(realDir))); err != nil {
-		t.Skipf("../shared is not beside the repository: %v", err)
-	}
-	raw, err := os.ReadFile(filepath.Join(realDir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var exp struct {
-		Docs []realRHSA `json:"docs"`
-	}
-	if err := json.Unmarshal(raw, &exp); err != nil {
-		t.Fatalf("expected.json: %v", err)
-	}
-	if len(exp.Docs) == 0 {
-		t.Fatal("expected.json lists no documents")
-	}
-	for _, d := range exp.Docs {
+	for _, d := range scrapertest.RealDocs[realRHSA](t, realDir) {
 		t.Run(d.ID, func(t *testing.T) {
 			t.Parallel()
 			got, err := scrapers.ParseFile(Source{}, d.URL, readReal(t, filepath.Join(realDir, d.File)))

@@ -105,3 +105,29 @@ func Walk(t *testing.T, dir string, urlFor func(rel string) string, goldenDir st
 	}
 	return pages
 }
+
+// RealDocs returns the "docs" list of dir's expected.json: the facts a
+// careful reader took from the real documents ../shared/real/<vendor>
+// holds beside the repository, one entry of type T per document. It skips
+// the test only when ../shared (dir's grandparent) is absent; a missing
+// dir, a broken expected.json or an empty list fails it.
+func RealDocs[T any](t *testing.T, dir string) []T {
+	t.Helper()
+	if _, err := os.Stat(filepath.Dir(filepath.Dir(dir))); err != nil {
+		t.Skipf("../shared is not beside the repository: %v", err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exp struct {
+		Docs []T `json:"docs"`
+	}
+	if err := json.Unmarshal(raw, &exp); err != nil {
+		t.Fatalf("expected.json: %v", err)
+	}
+	if len(exp.Docs) == 0 {
+		t.Fatal("expected.json lists no documents")
+	}
+	return exp.Docs
+}

@@ -1,7 +1,6 @@
 package xen
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/patchwatch/patchwatch/normalize"
 	"github.com/patchwatch/patchwatch/scrapers"
+	"github.com/patchwatch/patchwatch/scrapers/scrapertest"
 )
 
 // realDir holds real Xen advisory texts with facts read from them by hand
@@ -35,23 +35,7 @@ type realXenDoc struct {
 // and, where the text makes it unambiguous, the one category of its fix.
 // It skips only when ../shared is absent; a missing real/xen is a failure.
 func TestRealAdvisories(t *testing.T) {
-	if _, err := os.Stat(filepath.Dir(filepath.Dir(realDir))); err != nil {
-		t.Skipf("../shared is not beside the repository: %v", err)
-	}
-	raw, err := os.ReadFile(filepath.Join(realDir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var exp struct {
-		Docs []realXenDoc `json:"docs"`
-	}
-	if err := json.Unmarshal(raw, &exp); err != nil {
-		t.Fatalf("expected.json: %v", err)
-	}
-	if len(exp.Docs) == 0 {
-		t.Fatal("expected.json lists no documents")
-	}
-	for _, d := range exp.Docs {
+	for _, d := range scrapertest.RealDocs[realXenDoc](t, realDir) {
 		t.Run(d.ID, func(t *testing.T) {
 			t.Parallel()
 			body, err := os.ReadFile(filepath.Join(realDir, d.File))
