@@ -44,6 +44,15 @@ type Parsed struct {
 	Withdrawn []string `json:"withdrawn,omitempty"`
 }
 
+// NoteChange records the vendor's change signal for key (a URL, or a
+// Request.Key): the time the listing says it last changed.
+func (p *Parsed) NoteChange(key string, at time.Time) {
+	if p.Changed == nil {
+		p.Changed = map[string]time.Time{}
+	}
+	p.Changed[key] = at
+}
+
 // Source is one vendor feed. Parse must be pure: no network, no clock, the
 // same page always giving the same result, so `patchwatch parse`, the
 // golden tests and a re-parse from stored pages all agree with the harvest.

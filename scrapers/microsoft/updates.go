@@ -49,10 +49,7 @@ func parseUpdates(body []byte, u *url.URL) (scrapers.Parsed, error) {
 		if err != nil {
 			return scrapers.Parsed{}, fmt.Errorf("%s: update %q: CurrentReleaseDate: %w", u, e.ID, err)
 		}
-		if out.Changed == nil {
-			out.Changed = map[string]time.Time{}
-		}
-		out.Changed[documentURL(e.ID)] = at.UTC()
+		out.NoteChange(documentURL(e.ID), at.UTC())
 	}
 	return out, nil
 }

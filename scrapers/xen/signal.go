@@ -20,9 +20,6 @@ func noteVersionTime(out *scrapers.Parsed, text, versionTime string) error {
 	if err != nil {
 		return err
 	}
-	if out.Changed == nil {
-		out.Changed = map[string]time.Time{}
-	}
-	out.Changed[text] = at
+	out.NoteChange(text, at)
 	return nil
 }
