@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/patchwatch/patchwatch/internal/sqlrows"
 )
 
 // SearchQuery is a full-text search over advisory and fix text.
@@ -55,7 +57,7 @@ func Search(ctx context.Context, db *sql.DB, q SearchQuery) ([]string, [][]any, 
 		b, _ := json.Marshal(q.Vendors) // a []string always encodes
 		vendors = string(b)
 	}
-	cols, rows, err := fetchAll(ctx, db, `
+	cols, rows, err := sqlrows.All(ctx, db, `
 WITH top AS (
 	SELECT rowid AS rid, rank AS r FROM search_text
 	WHERE search_text MATCH ?1

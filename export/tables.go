@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/patchwatch/patchwatch/internal/sqlrows"
 )
 
 // colKind says how a column is rendered beyond plain text.
@@ -82,7 +84,7 @@ func (t Table) Rows(ctx context.Context, db *sql.DB, f Filter) ([][]any, error) 
 WHERE (?1 = '[]' OR vendor IN (SELECT value FROM json_each(?1)))
 	AND (?2 = '' OR %s >= ?2)
 ORDER BY vendor, id`, strings.Join(names, ", "), t.view, t.dateCol)
-	_, rows, err := fetchAll(ctx, db, q, f.vendorsJSON(), f.Since)
+	_, rows, err := sqlrows.All(ctx, db, q, f.vendorsJSON(), f.Since)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", t.view, err)
 	}
@@ -105,7 +107,7 @@ func (t Table) WriteCSV(w io.Writer, rows [][]any) error {
 	for _, r := range rows {
 		cells := make([]string, len(r))
 		for i, v := range r {
-			cells[i] = SafeCell(Cell(v))
+			cells[i] = SafeCell(sqlrows.Cell(v))
 		}
 		if err := cw.Write(cells); err != nil {
 			return err
@@ -168,13 +170,13 @@ func jsonValue(c column, v any) (any, error) {
 		if c.kind == colCommas {
 			sep = ","
 		}
-		list := splitList(Cell(v), sep)
+		list := splitList(sqlrows.Cell(v), sep)
 		if list == nil {
 			list = []string{}
 		}
 		return list, nil
 	case colJSON:
-		s := Cell(v)
+		s := sqlrows.Cell(v)
 		if s == "" {
 			s = "[]"
 		}
