@@ -191,7 +191,7 @@ func jsonList(v []string) string {
 	if len(v) == 0 {
 		return "[]"
 	}
-	b, _ := json.Marshal(v)
+	b, _ := json.Marshal(v) // a []string always encodes
 	return string(b)
 }
 

@@ -11,7 +11,6 @@
 package export
 
 import (
-	"encoding/json"
 	"sort"
 	"strings"
 )
@@ -25,13 +24,7 @@ type Filter struct {
 
 // vendorsJSON encodes the vendor filter for SQL's json_each, "[]" meaning
 // no filter, so one statement serves with and without one.
-func (f Filter) vendorsJSON() string {
-	if len(f.Vendors) == 0 {
-		return "[]"
-	}
-	b, _ := json.Marshal(f.Vendors) // a []string always encodes
-	return string(b)
-}
+func (f Filter) vendorsJSON() string { return jsonList(f.Vendors) }
 
 // SafeCell makes a CSV cell safe to open in a spreadsheet: invalid UTF-8
 // is replaced, and a cell a spreadsheet would evaluate as a formula (it
