@@ -318,10 +318,7 @@ func (d *PatchData) Cadence(q Query) Result {
 	r.Count = len(r.Events)
 	r.Fixes = len(allFixes)
 	r.Categories = categoryShares(allFixes)
-	if len(gaps) > 0 {
-		r.MeanDaysBetween = round2(mean(gaps))
-		r.MedianDaysBetween = round2(median(gaps))
-	}
+	r.MeanDaysBetween, r.MedianDaysBetween = MeanMedian(gaps)
 	if r.Count > 0 {
 		r.DaysPerEvent = round2(float64(r.WindowDays) / float64(r.Count))
 	}
