@@ -122,7 +122,7 @@ FROM v_fixes WHERE vendor = ? AND advisory_id = ? ORDER BY product, id`, vendor,
 		}
 		_, ps, err := sqlrows.All(ctx, db, `
 SELECT id, product, version, coalesce(released, ''), url FROM v_patches
-WHERE vendor = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id`, vendor, jsonList(fx.PatchIDs))
+WHERE vendor = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id`, vendor, sqlrows.JSONList(fx.PatchIDs))
 		if err != nil {
 			return nil, fmt.Errorf("fix %s: read v_patches: %w", fx.ID, err)
 		}
@@ -184,15 +184,6 @@ func (fx *Fix) remedyPatchIDs() []string {
 // allPatchIDs is every patch ID the fix names, linked or in its remedy rows.
 func (fx *Fix) allPatchIDs() []string {
 	return sortedUnique(append(append([]string{}, fx.PatchIDs...), fx.remedyPatchIDs()...))
-}
-
-// jsonList encodes v as a JSON array for json_each.
-func jsonList(v []string) string {
-	if len(v) == 0 {
-		return "[]"
-	}
-	b, _ := json.Marshal(v) // a []string always encodes
-	return string(b)
 }
 
 // details is the advisory's text sections as plain paragraphs, or its

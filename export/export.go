@@ -13,6 +13,8 @@ package export
 import (
 	"sort"
 	"strings"
+
+	"github.com/patchwatch/patchwatch/internal/sqlrows"
 )
 
 // Filter is what --vendor and --since select: records of these vendors
@@ -24,7 +26,7 @@ type Filter struct {
 
 // vendorsJSON encodes the vendor filter for SQL's json_each, "[]" meaning
 // no filter, so one statement serves with and without one.
-func (f Filter) vendorsJSON() string { return jsonList(f.Vendors) }
+func (f Filter) vendorsJSON() string { return sqlrows.JSONList(f.Vendors) }
 
 // SafeCell makes a CSV cell safe to open in a spreadsheet: invalid UTF-8
 // is replaced, and a cell a spreadsheet would evaluate as a formula (it

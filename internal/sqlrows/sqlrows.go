@@ -1,12 +1,14 @@
 // Package sqlrows reads query results whose columns are not known in
 // advance, as analysis, export and the query command do: every value as
 // SQLite produced it, SQL NULL as nil and text as string (never []byte), so
-// the three read rows and render cells the same way.
+// the three read rows and render cells the same way. JSONList encodes the
+// list parameters their statements read with json_each.
 package sqlrows
 
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strconv"
 )
@@ -78,4 +80,14 @@ func Cell(v any) string {
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// JSONList encodes v as a JSON array for SQL's json_each, "[]" when empty,
+// so one statement can test ?n = '[]' to mean "no filter".
+func JSONList(v []string) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(v) // a []string always encodes
+	return string(b)
 }
