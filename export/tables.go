@@ -11,7 +11,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/patchwatch/patchwatch/internal/sqlrows"
 )
@@ -192,9 +191,6 @@ func jsonValue(c column, v any) (any, error) {
 			}
 			return n, nil
 		}
-	}
-	if s, ok := v.(string); ok && !utf8.ValidString(s) {
-		return strings.ToValidUTF8(s, "\uFFFD"), nil
 	}
 	return v, nil
 }
