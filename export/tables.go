@@ -72,17 +72,22 @@ func TableByName(name string) (Table, bool) {
 	return Table{}, false
 }
 
-// Rows reads one table through its view in the export order.
-func (t Table) Rows(ctx context.Context, db *sql.DB, f Filter) ([][]any, error) {
+// colNames lists the table's column names in export order.
+func (t Table) colNames() []string {
 	names := make([]string, len(t.cols))
 	for i, c := range t.cols {
 		names[i] = c.name
 	}
+	return names
+}
+
+// Rows reads one table through its view in the export order.
+func (t Table) Rows(ctx context.Context, db *sql.DB, f Filter) ([][]any, error) {
 	// View and column names come from Tables, never from input.
 	q := fmt.Sprintf(`SELECT %s FROM %s
 WHERE (?1 = '[]' OR vendor IN (SELECT value FROM json_each(?1)))
 	AND (?2 = '' OR %s >= ?2)
-ORDER BY vendor, id`, strings.Join(names, ", "), t.view, t.dateCol)
+ORDER BY vendor, id`, strings.Join(t.colNames(), ", "), t.view, t.dateCol)
 	_, rows, err := sqlrows.All(ctx, db, q, f.vendorsJSON(), f.Since)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", t.view, err)
@@ -96,11 +101,7 @@ func (t Table) WriteCSV(w io.Writer, rows [][]any) error {
 	bw := bufio.NewWriter(w)
 	cw := csv.NewWriter(bw)
 	cw.UseCRLF = true // RFC 4180
-	header := make([]string, len(t.cols))
-	for i, c := range t.cols {
-		header[i] = c.name
-	}
-	if err := cw.Write(header); err != nil {
+	if err := cw.Write(t.colNames()); err != nil {
 		return err
 	}
 	for _, r := range rows {
@@ -123,10 +124,7 @@ func (t Table) WriteCSV(w io.Writer, rows [][]any) error {
 // view's columns; lists are arrays, flags true/false/null.
 func (t Table) WriteJSONL(w io.Writer, rows [][]any) error {
 	bw := bufio.NewWriter(w)
-	cols := append([]string{"record"}, make([]string, len(t.cols))...)
-	for i, c := range t.cols {
-		cols[i+1] = c.name
-	}
+	cols := append([]string{"record"}, t.colNames()...)
 	for _, r := range rows {
 		vals := make([]any, len(r)+1)
 		vals[0] = t.Record
