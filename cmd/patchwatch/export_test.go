@@ -182,15 +182,11 @@ func TestExportFiltersAndStdout(t *testing.T) {
 	}
 }
 
-// exportDocs harvests the whole recorded corpus (every vendor, as make demo
+// exportDBs harvests the whole recorded corpus (every vendor, as make demo
 // does) and returns it with the analyst test database.
 func exportDBs(t *testing.T) []string {
 	t.Helper()
-	demo := filepath.Join(t.TempDir(), "demo.db")
-	if code, _, errs := runCmd(t, "harvest", "--db", demo, "--replay", fixtures, "--quiet"); code != 0 {
-		t.Fatalf("harvest: %s", errs)
-	}
-	return []string{demo, buildAnalystDB(t)}
+	return []string{harvestFixtures(t), buildAnalystDB(t)}
 }
 
 // exportDir runs export --format format --out DIR and returns every file.
