@@ -171,7 +171,8 @@ WHERE archive_url <> '' AND (vendor, id) IN (SELECT vendor, id FROM v_patches WH
 	}
 	for _, s := range sources {
 		if i, ok := index[patchKey{sqlrows.Cell(s[0]), sqlrows.Cell(s[1])}]; ok {
-			d.patches[i].archived = &Archived{PatchID: sqlrows.Cell(s[1]), Page: sqlrows.Cell(s[2]), CapturedAt: sqlrows.Cell(s[3]), ArchiveURL: sqlrows.Cell(s[4])}
+			d.patches[i].archived = &Archived{PatchID: sqlrows.Cell(s[1]), Page: sqlrows.Cell(s[2]),
+				CapturedAt: sqlrows.Cell(s[3]), ArchiveURL: sqlrows.Cell(s[4])}
 		}
 	}
 	return d, nil

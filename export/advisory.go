@@ -75,8 +75,9 @@ ORDER BY vendor, id`, f.vendorsJSON(), f.Since)
 	}
 	for _, a := range advs {
 		adv := Advisory{
-			ID: sqlrows.Cell(a[0]), Vendor: sqlrows.Cell(a[1]), Status: sqlrows.Cell(a[2]), Title: sqlrows.Cell(a[3]), Severity: sqlrows.Cell(a[4]),
-			Published: sqlrows.Cell(a[5]), Updated: sqlrows.Cell(a[6]), URL: sqlrows.Cell(a[8]), Affected: sqlrows.Cell(a[9]),
+			ID: sqlrows.Cell(a[0]), Vendor: sqlrows.Cell(a[1]), Status: sqlrows.Cell(a[2]), Title: sqlrows.Cell(a[3]),
+			Severity: sqlrows.Cell(a[4]), Published: sqlrows.Cell(a[5]), Updated: sqlrows.Cell(a[6]),
+			URL: sqlrows.Cell(a[8]), Affected: sqlrows.Cell(a[9]),
 			CVEs: splitList(sqlrows.Cell(a[10]), " "), FirstSeen: sqlrows.Cell(a[12]),
 		}
 		if v, ok := a[7].(int64); ok {
@@ -114,7 +115,8 @@ FROM v_fixes WHERE vendor = ? AND advisory_id = ? ORDER BY product, id`, vendor,
 	for _, r := range rows {
 		fx := Fix{
 			ID: sqlrows.Cell(r[0]), Product: sqlrows.Cell(r[1]), Category: sqlrows.Cell(r[3]), Component: sqlrows.Cell(r[4]),
-			Security: r[5] == int64(1), Severity: sqlrows.Cell(r[6]), Summary: sqlrows.Cell(r[7]), Rule: sqlrows.Cell(r[8]), Evidence: sqlrows.Cell(r[9]),
+			Security: r[5] == int64(1), Severity: sqlrows.Cell(r[6]), Summary: sqlrows.Cell(r[7]),
+			Rule: sqlrows.Cell(r[8]), Evidence: sqlrows.Cell(r[9]),
 			PatchIDs: splitList(sqlrows.Cell(r[10]), " "), CVEs: splitList(sqlrows.Cell(r[11]), " "),
 		}
 		if err := json.Unmarshal([]byte(sqlrows.Cell(r[2])), &fx.Versions); err != nil {
@@ -127,7 +129,8 @@ WHERE vendor = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id`, vendor
 			return nil, fmt.Errorf("fix %s: read v_patches: %w", fx.ID, err)
 		}
 		for _, p := range ps {
-			fx.Patches = append(fx.Patches, Patch{ID: sqlrows.Cell(p[0]), Product: sqlrows.Cell(p[1]), Version: sqlrows.Cell(p[2]), Released: sqlrows.Cell(p[3]), URL: sqlrows.Cell(p[4])})
+			fx.Patches = append(fx.Patches, Patch{ID: sqlrows.Cell(p[0]), Product: sqlrows.Cell(p[1]),
+				Version: sqlrows.Cell(p[2]), Released: sqlrows.Cell(p[3]), URL: sqlrows.Cell(p[4])})
 		}
 		_, rs, err := sqlrows.All(ctx, db, `
 SELECT product, version, platform, status, patch_id, fixed_version FROM v_fix_remedies
@@ -136,8 +139,9 @@ WHERE vendor = ? AND fix_id = ? ORDER BY seq`, vendor, fx.ID)
 			return nil, fmt.Errorf("fix %s: read v_fix_remedies: %w", fx.ID, err)
 		}
 		for _, r := range rs {
-			fx.Remedies = append(fx.Remedies, Remedy{Product: sqlrows.Cell(r[0]), Version: sqlrows.Cell(r[1]), Platform: sqlrows.Cell(r[2]),
-				Status: sqlrows.Cell(r[3]), PatchID: sqlrows.Cell(r[4]), FixedVersion: sqlrows.Cell(r[5])})
+			fx.Remedies = append(fx.Remedies, Remedy{Product: sqlrows.Cell(r[0]), Version: sqlrows.Cell(r[1]),
+				Platform: sqlrows.Cell(r[2]), Status: sqlrows.Cell(r[3]), PatchID: sqlrows.Cell(r[4]),
+				FixedVersion: sqlrows.Cell(r[5])})
 		}
 		fx.deriveVersions()
 		fixes = append(fixes, fx)
