@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchwatch/patchwatch/internal/sqlrows"
 	"github.com/patchwatch/patchwatch/normalize"
 )
 
@@ -121,7 +122,7 @@ func (s Scope) where() (string, []any) {
 // (v_fix_patches).
 func LoadPatchData(ctx context.Context, db *sql.DB, scope Scope) (*PatchData, error) {
 	where, args := scope.where()
-	_, rows, err := fetchAll(ctx, db, `
+	_, rows, err := sqlrows.All(ctx, db, `
 SELECT id, vendor, product, version, released, classification, reboot_required
 FROM v_patches WHERE `+where+` ORDER BY released, vendor, product, id`, args...)
 	if err != nil {
@@ -132,15 +133,15 @@ FROM v_patches WHERE `+where+` ORDER BY released, vendor, product, id`, args...)
 	type patchKey struct{ vendor, id string }
 	index := map[patchKey]int{}
 	for _, r := range rows {
-		day, err := time.Parse(normalize.DateLayout, cell(r[4]))
+		day, err := time.Parse(normalize.DateLayout, sqlrows.Cell(r[4]))
 		if err != nil {
-			return nil, fmt.Errorf("patch %s: release date: %w", cell(r[0]), err)
+			return nil, fmt.Errorf("patch %s: release date: %w", sqlrows.Cell(r[0]), err)
 		}
 		p := patchRow{
-			id: cell(r[0]), vendor: cell(r[1]), product: cell(r[2]), version: cell(r[3]),
-			released: day, classification: cell(r[5]),
+			id: sqlrows.Cell(r[0]), vendor: sqlrows.Cell(r[1]), product: sqlrows.Cell(r[2]), version: sqlrows.Cell(r[3]),
+			released: day, classification: sqlrows.Cell(r[5]),
 			// As v_patches.security; a security fix among the links below also makes it one.
-			security: strings.EqualFold(cell(r[5]), "security"),
+			security: strings.EqualFold(sqlrows.Cell(r[5]), "security"),
 		}
 		if v, ok := r[6].(int64); ok {
 			b := v == 1
@@ -149,7 +150,7 @@ FROM v_patches WHERE `+where+` ORDER BY released, vendor, product, id`, args...)
 		index[patchKey{p.vendor, p.id}] = len(d.patches)
 		d.patches = append(d.patches, p)
 	}
-	_, links, err := fetchAll(ctx, db, `
+	_, links, err := sqlrows.All(ctx, db, `
 SELECT patch_id, fix_id, category, security, vendor FROM v_fix_patches
 WHERE (vendor, patch_id) IN (SELECT vendor, id FROM v_patches WHERE `+where+`)
 ORDER BY vendor, patch_id, fix_id`, args...)
@@ -157,20 +158,21 @@ ORDER BY vendor, patch_id, fix_id`, args...)
 		return nil, fmt.Errorf("read fixes of patches: %w", err)
 	}
 	for _, l := range links {
-		if i, ok := index[patchKey{cell(l[4]), cell(l[0])}]; ok {
-			d.patches[i].fixes = append(d.patches[i].fixes, patchFix{id: cell(l[1]), category: cell(l[2])})
+		if i, ok := index[patchKey{sqlrows.Cell(l[4]), sqlrows.Cell(l[0])}]; ok {
+			d.patches[i].fixes = append(d.patches[i].fixes, patchFix{id: sqlrows.Cell(l[1]), category: sqlrows.Cell(l[2])})
 			d.patches[i].security = d.patches[i].security || l[3] == int64(1)
 		}
 	}
-	_, sources, err := fetchAll(ctx, db, `
+	_, sources, err := sqlrows.All(ctx, db, `
 SELECT vendor, id, document_url, captured_at, archive_url FROM v_patch_provenance
 WHERE archive_url <> '' AND (vendor, id) IN (SELECT vendor, id FROM v_patches WHERE `+where+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read patch provenance: %w", err)
 	}
 	for _, s := range sources {
-		if i, ok := index[patchKey{cell(s[0]), cell(s[1])}]; ok {
-			d.patches[i].archived = &Archived{PatchID: cell(s[1]), Page: cell(s[2]), CapturedAt: cell(s[3]), ArchiveURL: cell(s[4])}
+		if i, ok := index[patchKey{sqlrows.Cell(s[0]), sqlrows.Cell(s[1])}]; ok {
+			d.patches[i].archived = &Archived{PatchID: sqlrows.Cell(s[1]), Page: sqlrows.Cell(s[2]),
+				CapturedAt: sqlrows.Cell(s[3]), ArchiveURL: sqlrows.Cell(s[4])}
 		}
 	}
 	return d, nil
@@ -179,13 +181,13 @@ WHERE archive_url <> '' AND (vendor, id) IN (SELECT vendor, id FROM v_patches WH
 // ProductNames lists every vendor/product with dated patches, for the
 // message that says what the database does hold.
 func ProductNames(ctx context.Context, db *sql.DB) ([]string, error) {
-	_, rows, err := fetchAll(ctx, db, `SELECT DISTINCT vendor || ' ' || product FROM v_patches WHERE released IS NOT NULL ORDER BY 1`)
+	_, rows, err := sqlrows.All(ctx, db, `SELECT DISTINCT vendor || ' ' || product FROM v_patches WHERE released IS NOT NULL ORDER BY 1`)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]string, len(rows))
 	for i, r := range rows {
-		out[i] = cell(r[0])
+		out[i] = sqlrows.Cell(r[0])
 	}
 	return out, nil
 }
@@ -317,10 +319,7 @@ func (d *PatchData) Cadence(q Query) Result {
 	r.Count = len(r.Events)
 	r.Fixes = len(allFixes)
 	r.Categories = categoryShares(allFixes)
-	if len(gaps) > 0 {
-		r.MeanDaysBetween = round2(mean(gaps))
-		r.MedianDaysBetween = round2(median(gaps))
-	}
+	r.MeanDaysBetween, r.MedianDaysBetween = MeanMedian(gaps)
 	if r.Count > 0 {
 		r.DaysPerEvent = round2(float64(r.WindowDays) / float64(r.Count))
 	}
@@ -371,49 +370,6 @@ func median(v []float64) float64 {
 func round2(x float64) *float64 {
 	r := math.Round(x*100) / 100
 	return &r
-}
-
-// fetchAll runs q and reads every row, SQL NULL as nil and text as string.
-func fetchAll(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, [][]any, error) {
-	rs, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rs.Close()
-	cols, err := rs.Columns()
-	if err != nil {
-		return nil, nil, err
-	}
-	var rows [][]any
-	for rs.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rs.Scan(ptrs...); err != nil {
-			return nil, nil, err
-		}
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				vals[i] = string(b)
-			}
-		}
-		rows = append(rows, vals)
-	}
-	return cols, rows, rs.Err()
-}
-
-// cell renders an SQL value as text, NULL as "".
-func cell(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	default:
-		return fmt.Sprint(x)
-	}
 }
 
 // History is the cadence of a product over all its recorded patches and

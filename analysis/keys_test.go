@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	gocmp "github.com/google/go-cmp/cmp"
 
+	"github.com/patchwatch/patchwatch/internal/storetest"
 	"github.com/patchwatch/patchwatch/normalize"
 	"github.com/patchwatch/patchwatch/store"
 )
@@ -20,37 +20,24 @@ import (
 // same IDs (Microsoft's IDs are CVE IDs) and returns the database read-only.
 func sameIDsDB(t *testing.T) *sql.DB {
 	t.Helper()
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "patchwatch.db")
-	s, err := store.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range []struct {
-		vendor, published string
-		category          normalize.Category
-	}{{"microsoft", "2024-03-12", normalize.VMM}, {"othervendor", "2024-03-20", normalize.ConsoleOS}} {
-		res := normalize.Result{
-			Advisories: []normalize.Advisory{{ID: "CVE-2024-21407", Vendor: v.vendor, Status: normalize.StatusPublished,
-				Title: v.vendor + " escape", Published: v.published}},
-			Patches: []normalize.Patch{{ID: "KB5035849", Vendor: v.vendor, Product: "host", Released: v.published}},
-			Fixes: []normalize.Fix{{ID: "CVE-2024-21407/1", AdvisoryID: "CVE-2024-21407", PatchIDs: []string{"KB5035849"},
-				Vendor: v.vendor, Product: "host", Component: "escape", Category: v.category, Rule: "r", Evidence: "e"}},
+	return storetest.ReadOnly(t, func(s *store.Store) {
+		for _, v := range []struct {
+			vendor, published string
+			category          normalize.Category
+		}{{"microsoft", "2024-03-12", normalize.VMM}, {"othervendor", "2024-03-20", normalize.ConsoleOS}} {
+			res := normalize.Result{
+				Advisories: []normalize.Advisory{{ID: "CVE-2024-21407", Vendor: v.vendor, Status: normalize.StatusPublished,
+					Title: v.vendor + " escape", Published: v.published}},
+				Patches: []normalize.Patch{{ID: "KB5035849", Vendor: v.vendor, Product: "host", Released: v.published}},
+				Fixes: []normalize.Fix{{ID: "CVE-2024-21407/1", AdvisoryID: "CVE-2024-21407", PatchIDs: []string{"KB5035849"},
+					Vendor: v.vendor, Product: "host", Component: "escape", Category: v.category, Rule: "r", Evidence: "e"}},
+			}
+			doc := store.Document{URL: "https://" + v.vendor + ".example/CVE-2024-21407", Source: v.vendor, Status: 200, Body: []byte(v.vendor)}
+			if err := s.SavePage(context.Background(), doc, res); err != nil {
+				t.Fatal(err)
+			}
 		}
-		doc := store.Document{URL: "https://" + v.vendor + ".example/CVE-2024-21407", Source: v.vendor, Status: 200, Body: []byte(v.vendor)}
-		if err := s.SavePage(ctx, doc, res); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.OpenReadOnly(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	})
 }
 
 // Search and cadence match records by vendor and ID: each vendor's hit has

@@ -3,10 +3,11 @@ package analysis
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/patchwatch/patchwatch/internal/sqlrows"
 )
 
 // SearchQuery is a full-text search over advisory and fix text.
@@ -50,12 +51,7 @@ func Search(ctx context.Context, db *sql.DB, q SearchQuery) ([]string, [][]any, 
 			return nil, nil, ErrNoWords
 		}
 	}
-	vendors := "[]"
-	if len(q.Vendors) > 0 {
-		b, _ := json.Marshal(q.Vendors) // a []string always encodes
-		vendors = string(b)
-	}
-	cols, rows, err := fetchAll(ctx, db, `
+	cols, rows, err := sqlrows.All(ctx, db, `
 WITH top AS (
 	SELECT rowid AS rid, rank AS r FROM search_text
 	WHERE search_text MATCH ?1
@@ -72,7 +68,7 @@ JOIN search_text s ON s.rowid = top.rid
 LEFT JOIN v_advisories a ON s.kind = 'advisory' AND a.vendor = s.vendor AND a.id = s.ref
 LEFT JOIN v_fixes f ON s.kind = 'fix' AND f.vendor = s.vendor AND f.id = s.ref
 WHERE search_text MATCH ?1
-ORDER BY top.r, s.kind, s.ref, s.vendor`, match, q.Kind, vendors, q.Limit)
+ORDER BY top.r, s.kind, s.ref, s.vendor`, match, q.Kind, sqlrows.JSONList(q.Vendors), q.Limit)
 	if err != nil {
 		if q.Raw && (strings.Contains(err.Error(), "fts5") || strings.Contains(err.Error(), "syntax error")) {
 			return nil, nil, &ExpressionError{Expr: match, Err: err}

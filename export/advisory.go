@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/patchwatch/patchwatch/internal/sqlrows"
 )
 
 // Advisory is one advisory with everything the OSV and CSAF mappings use,
@@ -58,10 +60,10 @@ type Remedy struct{ Product, Version, Platform, Status, PatchID, FixedVersion st
 func LoadAdvisories(ctx context.Context, db *sql.DB, f Filter) (good []Advisory, bad []error, err error) {
 	// Fixes are read by vendor (migration 0019); a database migrated by an
 	// older patchwatch fails here once, rather than once per advisory.
-	if _, _, err := fetchAll(ctx, db, `SELECT vendor FROM v_fix_remedies LIMIT 0`); err != nil {
+	if _, _, err := sqlrows.All(ctx, db, `SELECT vendor FROM v_fix_remedies LIMIT 0`); err != nil {
 		return nil, nil, fmt.Errorf("read v_fix_remedies: %w", err)
 	}
-	_, advs, err := fetchAll(ctx, db, `
+	_, advs, err := sqlrows.All(ctx, db, `
 SELECT id, vendor, status, title, severity, published, updated, version, url, affected, cves, sections, first_seen
 FROM v_advisories
 WHERE status <> 'unused'
@@ -73,14 +75,15 @@ ORDER BY vendor, id`, f.vendorsJSON(), f.Since)
 	}
 	for _, a := range advs {
 		adv := Advisory{
-			ID: Cell(a[0]), Vendor: Cell(a[1]), Status: Cell(a[2]), Title: Cell(a[3]), Severity: Cell(a[4]),
-			Published: Cell(a[5]), Updated: Cell(a[6]), URL: Cell(a[8]), Affected: Cell(a[9]),
-			CVEs: splitList(Cell(a[10]), " "), FirstSeen: Cell(a[12]),
+			ID: sqlrows.Cell(a[0]), Vendor: sqlrows.Cell(a[1]), Status: sqlrows.Cell(a[2]), Title: sqlrows.Cell(a[3]),
+			Severity: sqlrows.Cell(a[4]), Published: sqlrows.Cell(a[5]), Updated: sqlrows.Cell(a[6]),
+			URL: sqlrows.Cell(a[8]), Affected: sqlrows.Cell(a[9]),
+			CVEs: splitList(sqlrows.Cell(a[10]), " "), FirstSeen: sqlrows.Cell(a[12]),
 		}
 		if v, ok := a[7].(int64); ok {
 			adv.Version = int(v)
 		}
-		if s := Cell(a[11]); s != "" {
+		if s := sqlrows.Cell(a[11]); s != "" {
 			if err := json.Unmarshal([]byte(s), &adv.Sections); err != nil {
 				bad = append(bad, fmt.Errorf("advisory %s: sections: %w", adv.ID, err))
 				continue
@@ -102,7 +105,7 @@ ORDER BY vendor, id`, f.vendorsJSON(), f.Since)
 // patches and remedies they name. Records are keyed by vendor and ID (IDs
 // are the vendor's own), so every read names the vendor.
 func loadFixes(ctx context.Context, db *sql.DB, vendor, advisoryID string) ([]Fix, error) {
-	_, rows, err := fetchAll(ctx, db, `
+	_, rows, err := sqlrows.All(ctx, db, `
 SELECT id, product, versions, category, component, security, severity, summary, rule, evidence, patch_ids, cves
 FROM v_fixes WHERE vendor = ? AND advisory_id = ? ORDER BY product, id`, vendor, advisoryID)
 	if err != nil {
@@ -111,31 +114,34 @@ FROM v_fixes WHERE vendor = ? AND advisory_id = ? ORDER BY product, id`, vendor,
 	var fixes []Fix
 	for _, r := range rows {
 		fx := Fix{
-			ID: Cell(r[0]), Product: Cell(r[1]), Category: Cell(r[3]), Component: Cell(r[4]),
-			Security: r[5] == int64(1), Severity: Cell(r[6]), Summary: Cell(r[7]), Rule: Cell(r[8]), Evidence: Cell(r[9]),
-			PatchIDs: splitList(Cell(r[10]), " "), CVEs: splitList(Cell(r[11]), " "),
+			ID: sqlrows.Cell(r[0]), Product: sqlrows.Cell(r[1]), Category: sqlrows.Cell(r[3]), Component: sqlrows.Cell(r[4]),
+			Security: r[5] == int64(1), Severity: sqlrows.Cell(r[6]), Summary: sqlrows.Cell(r[7]),
+			Rule: sqlrows.Cell(r[8]), Evidence: sqlrows.Cell(r[9]),
+			PatchIDs: splitList(sqlrows.Cell(r[10]), " "), CVEs: splitList(sqlrows.Cell(r[11]), " "),
 		}
-		if err := json.Unmarshal([]byte(Cell(r[2])), &fx.Versions); err != nil {
-			return nil, fmt.Errorf("fix %s: versions %q: %w", fx.ID, Cell(r[2]), err)
+		if err := json.Unmarshal([]byte(sqlrows.Cell(r[2])), &fx.Versions); err != nil {
+			return nil, fmt.Errorf("fix %s: versions %q: %w", fx.ID, sqlrows.Cell(r[2]), err)
 		}
-		_, ps, err := fetchAll(ctx, db, `
+		_, ps, err := sqlrows.All(ctx, db, `
 SELECT id, product, version, coalesce(released, ''), url FROM v_patches
-WHERE vendor = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id`, vendor, jsonList(fx.PatchIDs))
+WHERE vendor = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id`, vendor, sqlrows.JSONList(fx.PatchIDs))
 		if err != nil {
 			return nil, fmt.Errorf("fix %s: read v_patches: %w", fx.ID, err)
 		}
 		for _, p := range ps {
-			fx.Patches = append(fx.Patches, Patch{ID: Cell(p[0]), Product: Cell(p[1]), Version: Cell(p[2]), Released: Cell(p[3]), URL: Cell(p[4])})
+			fx.Patches = append(fx.Patches, Patch{ID: sqlrows.Cell(p[0]), Product: sqlrows.Cell(p[1]),
+				Version: sqlrows.Cell(p[2]), Released: sqlrows.Cell(p[3]), URL: sqlrows.Cell(p[4])})
 		}
-		_, rs, err := fetchAll(ctx, db, `
+		_, rs, err := sqlrows.All(ctx, db, `
 SELECT product, version, platform, status, patch_id, fixed_version FROM v_fix_remedies
 WHERE vendor = ? AND fix_id = ? ORDER BY seq`, vendor, fx.ID)
 		if err != nil {
 			return nil, fmt.Errorf("fix %s: read v_fix_remedies: %w", fx.ID, err)
 		}
 		for _, r := range rs {
-			fx.Remedies = append(fx.Remedies, Remedy{Product: Cell(r[0]), Version: Cell(r[1]), Platform: Cell(r[2]),
-				Status: Cell(r[3]), PatchID: Cell(r[4]), FixedVersion: Cell(r[5])})
+			fx.Remedies = append(fx.Remedies, Remedy{Product: sqlrows.Cell(r[0]), Version: sqlrows.Cell(r[1]),
+				Platform: sqlrows.Cell(r[2]), Status: sqlrows.Cell(r[3]), PatchID: sqlrows.Cell(r[4]),
+				FixedVersion: sqlrows.Cell(r[5])})
 		}
 		fx.deriveVersions()
 		fixes = append(fixes, fx)
@@ -182,15 +188,6 @@ func (fx *Fix) remedyPatchIDs() []string {
 // allPatchIDs is every patch ID the fix names, linked or in its remedy rows.
 func (fx *Fix) allPatchIDs() []string {
 	return sortedUnique(append(append([]string{}, fx.PatchIDs...), fx.remedyPatchIDs()...))
-}
-
-// jsonList encodes v as a JSON array for json_each.
-func jsonList(v []string) string {
-	if len(v) == 0 {
-		return "[]"
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // details is the advisory's text sections as plain paragraphs, or its

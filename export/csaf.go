@@ -3,6 +3,7 @@ package export
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -353,7 +354,7 @@ func csafVulnerabilities(a Advisory, affected, notAffected map[string][]string) 
 			// rows) stays affected: CSAF forbids one product in two groups.
 			var na []string
 			for _, id := range notAff {
-				if !contains(affSet, id) {
+				if !slices.Contains(affSet, id) {
 					na = append(na, id)
 				}
 			}
@@ -391,18 +392,9 @@ var cvePattern = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,}$`)
 func fixesFor(a Advisory, cve string) []Fix {
 	var fixes []Fix
 	for _, fx := range a.Fixes {
-		if len(fx.CVEs) == 0 || contains(fx.CVEs, cve) {
+		if len(fx.CVEs) == 0 || slices.Contains(fx.CVEs, cve) {
 			fixes = append(fixes, fx)
 		}
 	}
 	return fixes
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

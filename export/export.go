@@ -11,13 +11,10 @@
 package export
 
 import (
-	"context"
-	"database/sql"
-	"encoding/json"
-	"fmt"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/patchwatch/patchwatch/internal/sqlrows"
 )
 
 // Filter is what --vendor and --since select: records of these vendors
@@ -29,61 +26,7 @@ type Filter struct {
 
 // vendorsJSON encodes the vendor filter for SQL's json_each, "[]" meaning
 // no filter, so one statement serves with and without one.
-func (f Filter) vendorsJSON() string {
-	if len(f.Vendors) == 0 {
-		return "[]"
-	}
-	b, _ := json.Marshal(f.Vendors) // a []string always encodes
-	return string(b)
-}
-
-// fetchAll runs q and reads every row, SQL NULL as nil and text as string.
-func fetchAll(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, [][]any, error) {
-	rs, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rs.Close()
-	cols, err := rs.Columns()
-	if err != nil {
-		return nil, nil, err
-	}
-	var rows [][]any
-	for rs.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rs.Scan(ptrs...); err != nil {
-			return nil, nil, err
-		}
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				vals[i] = string(b)
-			}
-		}
-		rows = append(rows, vals)
-	}
-	return cols, rows, rs.Err()
-}
-
-// Cell renders one SQL value as text: NULL as "", numbers in Go's shortest
-// form.
-func Cell(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	default:
-		return fmt.Sprint(x)
-	}
-}
+func (f Filter) vendorsJSON() string { return sqlrows.JSONList(f.Vendors) }
 
 // SafeCell makes a CSV cell safe to open in a spreadsheet: invalid UTF-8
 // is replaced, and a cell a spreadsheet would evaluate as a formula (it

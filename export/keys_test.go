@@ -2,11 +2,11 @@ package export
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/patchwatch/patchwatch/internal/storetest"
 	"github.com/patchwatch/patchwatch/normalize"
 	"github.com/patchwatch/patchwatch/store"
 )
@@ -16,33 +16,22 @@ import (
 // patches and remedies.
 func TestLoadAdvisoriesKeepsVendorsApart(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "patchwatch.db")
-	s, err := store.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, vendor := range []string{"microsoft", "othervendor"} {
-		res := normalize.Result{
-			Advisories: []normalize.Advisory{{ID: "CVE-2024-21407", Vendor: vendor, Status: normalize.StatusPublished,
-				Title: vendor + " advisory", Published: "2024-03-12", CVEs: []string{"CVE-2024-21407"}}},
-			Patches: []normalize.Patch{{ID: "KB5035849", Vendor: vendor, Product: vendor + " host", Version: vendor + " 1", Released: "2024-03-12"}},
-			Fixes: []normalize.Fix{{ID: "CVE-2024-21407/1", AdvisoryID: "CVE-2024-21407", PatchIDs: []string{"KB5035849"},
-				Vendor: vendor, Product: vendor + " host", Category: normalize.VMM, Summary: vendor + " fix", Rule: "r", Evidence: "e",
-				Remedies: []normalize.Remedy{{Product: vendor + " host", Version: vendor + " 1", Status: normalize.RemedyFixed, PatchID: "KB5035849"}}}},
+	db := storetest.ReadOnly(t, func(s *store.Store) {
+		for _, vendor := range []string{"microsoft", "othervendor"} {
+			res := normalize.Result{
+				Advisories: []normalize.Advisory{{ID: "CVE-2024-21407", Vendor: vendor, Status: normalize.StatusPublished,
+					Title: vendor + " advisory", Published: "2024-03-12", CVEs: []string{"CVE-2024-21407"}}},
+				Patches: []normalize.Patch{{ID: "KB5035849", Vendor: vendor, Product: vendor + " host", Version: vendor + " 1", Released: "2024-03-12"}},
+				Fixes: []normalize.Fix{{ID: "CVE-2024-21407/1", AdvisoryID: "CVE-2024-21407", PatchIDs: []string{"KB5035849"},
+					Vendor: vendor, Product: vendor + " host", Category: normalize.VMM, Summary: vendor + " fix", Rule: "r", Evidence: "e",
+					Remedies: []normalize.Remedy{{Product: vendor + " host", Version: vendor + " 1", Status: normalize.RemedyFixed, PatchID: "KB5035849"}}}},
+			}
+			doc := store.Document{URL: "https://" + vendor + ".example/CVE-2024-21407", Source: vendor, Status: 200, Body: []byte(vendor)}
+			if err := s.SavePage(ctx, doc, res); err != nil {
+				t.Fatal(err)
+			}
 		}
-		doc := store.Document{URL: "https://" + vendor + ".example/CVE-2024-21407", Source: vendor, Status: 200, Body: []byte(vendor)}
-		if err := s.SavePage(ctx, doc, res); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.OpenReadOnly(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	})
 	good, bad, err := LoadAdvisories(ctx, db, Filter{})
 	if err != nil || len(bad) > 0 {
 		t.Fatalf("LoadAdvisories: %v %v", err, bad)

@@ -11,7 +11,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/patchwatch/patchwatch/internal/sqlrows"
 )
 
 // colKind says how a column is rendered beyond plain text.
@@ -71,18 +72,23 @@ func TableByName(name string) (Table, bool) {
 	return Table{}, false
 }
 
-// Rows reads one table through its view in the export order.
-func (t Table) Rows(ctx context.Context, db *sql.DB, f Filter) ([][]any, error) {
+// colNames lists the table's column names in export order.
+func (t Table) colNames() []string {
 	names := make([]string, len(t.cols))
 	for i, c := range t.cols {
 		names[i] = c.name
 	}
+	return names
+}
+
+// Rows reads one table through its view in the export order.
+func (t Table) Rows(ctx context.Context, db *sql.DB, f Filter) ([][]any, error) {
 	// View and column names come from Tables, never from input.
 	q := fmt.Sprintf(`SELECT %s FROM %s
 WHERE (?1 = '[]' OR vendor IN (SELECT value FROM json_each(?1)))
 	AND (?2 = '' OR %s >= ?2)
-ORDER BY vendor, id`, strings.Join(names, ", "), t.view, t.dateCol)
-	_, rows, err := fetchAll(ctx, db, q, f.vendorsJSON(), f.Since)
+ORDER BY vendor, id`, strings.Join(t.colNames(), ", "), t.view, t.dateCol)
+	_, rows, err := sqlrows.All(ctx, db, q, f.vendorsJSON(), f.Since)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", t.view, err)
 	}
@@ -95,17 +101,13 @@ func (t Table) WriteCSV(w io.Writer, rows [][]any) error {
 	bw := bufio.NewWriter(w)
 	cw := csv.NewWriter(bw)
 	cw.UseCRLF = true // RFC 4180
-	header := make([]string, len(t.cols))
-	for i, c := range t.cols {
-		header[i] = c.name
-	}
-	if err := cw.Write(header); err != nil {
+	if err := cw.Write(t.colNames()); err != nil {
 		return err
 	}
 	for _, r := range rows {
 		cells := make([]string, len(r))
 		for i, v := range r {
-			cells[i] = SafeCell(Cell(v))
+			cells[i] = SafeCell(sqlrows.Cell(v))
 		}
 		if err := cw.Write(cells); err != nil {
 			return err
@@ -122,10 +124,7 @@ func (t Table) WriteCSV(w io.Writer, rows [][]any) error {
 // view's columns; lists are arrays, flags true/false/null.
 func (t Table) WriteJSONL(w io.Writer, rows [][]any) error {
 	bw := bufio.NewWriter(w)
-	cols := append([]string{"record"}, make([]string, len(t.cols))...)
-	for i, c := range t.cols {
-		cols[i+1] = c.name
-	}
+	cols := append([]string{"record"}, t.colNames()...)
 	for _, r := range rows {
 		vals := make([]any, len(r)+1)
 		vals[0] = t.Record
@@ -168,13 +167,13 @@ func jsonValue(c column, v any) (any, error) {
 		if c.kind == colCommas {
 			sep = ","
 		}
-		list := splitList(Cell(v), sep)
+		list := splitList(sqlrows.Cell(v), sep)
 		if list == nil {
 			list = []string{}
 		}
 		return list, nil
 	case colJSON:
-		s := Cell(v)
+		s := sqlrows.Cell(v)
 		if s == "" {
 			s = "[]"
 		}
@@ -190,9 +189,6 @@ func jsonValue(c column, v any) (any, error) {
 			}
 			return n, nil
 		}
-	}
-	if s, ok := v.(string); ok && !utf8.ValidString(s) {
-		return strings.ToValidUTF8(s, "\uFFFD"), nil
 	}
 	return v, nil
 }

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/patchwatch/patchwatch/internal/storetest"
 	"github.com/patchwatch/patchwatch/normalize"
 	"github.com/patchwatch/patchwatch/store"
 )
@@ -20,13 +20,7 @@ import (
 // <title>, attributes), so no tag from the database reaches the page and
 // every chart still parses as XML.
 func TestHostileNamesAreEscaped(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "r.db")
-	s, err := store.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	fixed := time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)
-	s.Now = func() time.Time { return fixed }
 	evil := `<script>alert("x")</script>`
 	res := normalize.Result{
 		Patches: []normalize.Patch{
@@ -37,15 +31,12 @@ func TestHostileNamesAreEscaped(t *testing.T) {
 			Component: "<svg onload=x>", Category: normalize.VMM, Security: true, Rule: "test", Evidence: "e"}},
 	}
 	doc := store.Document{URL: "https://example.test/evil", Source: "test", FetchedAt: fixed, Status: 200, ContentType: "text/plain", Body: []byte("x")}
-	if err := s.SavePage(context.Background(), doc, res); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	db, err := store.OpenReadOnly(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.ReadOnly(t, func(s *store.Store) {
+		s.Now = func() time.Time { return fixed }
+		if err := s.SavePage(context.Background(), doc, res); err != nil {
+			t.Fatal(err)
+		}
+	})
 	rep, err := Load(context.Background(), db, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,8 @@ package sqlguard
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -80,7 +81,7 @@ func Check(q string) error {
 			}
 		}
 		if !readPragmas[name] {
-			return fmt.Errorf("the database is read-only here: PRAGMA %s is not one of the read-only pragmas query allows (%s)", name, strings.Join(sortedKeys(readPragmas), ", "))
+			return fmt.Errorf("the database is read-only here: PRAGMA %s is not one of the read-only pragmas query allows (%s)", name, strings.Join(slices.Sorted(maps.Keys(readPragmas)), ", "))
 		}
 		if (name == "journal_mode" || name == "user_version" || name == "application_id" ||
 			name == "foreign_keys" || name == "query_only") && len(words) > 2 {
@@ -175,13 +176,4 @@ func sqlWords(q string) (words []string, extraStatements int) {
 func isWordByte(c byte) bool {
 	return c == '_' || c == '.' || c == '$' || c >= 0x80 ||
 		('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
-}
-
-func sortedKeys(m map[string]bool) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/patchwatch/patchwatch/store"
 )
 
 // headWriter keeps the first bytes written to it and counts the rest, so a
@@ -165,20 +163,11 @@ func TestSearchStarAloneNamesTheProblem(t *testing.T) {
 // say how to migrate it instead of only "no such table".
 func TestOlderSchemaIsExplained(t *testing.T) {
 	db := buildAnalystDB(t)
-	s, err := store.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Undo 0020 too (its view reads patches, which 0019 rebuilds), so the
 	// database really is at 0017.
-	for _, q := range []string{`DROP VIEW v_fix_patches`, `DROP VIEW v_patch_provenance`, `DROP TABLE archive_captures`,
+	execSQL(t, db, `DROP VIEW v_fix_patches`, `DROP VIEW v_patch_provenance`, `DROP TABLE archive_captures`,
 		`DROP TABLE archive_listings`, `ALTER TABLE documents DROP COLUMN captured_at`, `ALTER TABLE documents DROP COLUMN archive_url`,
-		`DELETE FROM migrations WHERE version >= 18`} {
-		if _, err := s.DB().Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.Close()
+		`DELETE FROM migrations WHERE version >= 18`)
 	code, _, errs := runCmd(t, "cadence", "--db", db, "--compare", "--months", "6")
 	if code != exitFatal || !strings.Contains(errs, "v_fix_patches") || !strings.Contains(errs, "patchwatch reparse") {
 		t.Errorf("exit %d, stderr %q; want exit 2 naming the view and how to migrate", code, errs)
@@ -197,20 +186,11 @@ func TestOlderSchemaIsExplained(t *testing.T) {
 // migrate, instead of skipping every advisory with the same error.
 func TestExportOnPre0019DatabaseIsExplained(t *testing.T) {
 	db := buildAnalystDB(t)
-	s, err := store.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	execSQL(t, db,
 		`DROP VIEW v_fix_remedies`,
 		`CREATE VIEW v_fix_remedies AS SELECT fix_id, seq, product, version, platform, status, patch_id, fixed_version FROM fix_remedies`,
 		`DELETE FROM migrations WHERE version >= 19`,
-	} {
-		if _, err := s.DB().Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.Close()
+	)
 	code, _, errs := runCmd(t, "export", "--db", db, "--format", "osv", "--out", t.TempDir())
 	if code != exitFatal || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "vendor") || !strings.Contains(errs, "patchwatch reparse") {
 		t.Errorf("exit %d, stderr %q; want exit 2 and one line naming the column and how to migrate", code, errs)

@@ -12,7 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/patchwatch/patchwatch/export"
 	"github.com/patchwatch/patchwatch/internal/schematest"
-	"github.com/patchwatch/patchwatch/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the export golden files in testdata/")
@@ -183,15 +182,11 @@ func TestExportFiltersAndStdout(t *testing.T) {
 	}
 }
 
-// exportDocs harvests the whole recorded corpus (every vendor, as make demo
+// exportDBs harvests the whole recorded corpus (every vendor, as make demo
 // does) and returns it with the analyst test database.
 func exportDBs(t *testing.T) []string {
 	t.Helper()
-	demo := filepath.Join(t.TempDir(), "demo.db")
-	if code, _, errs := runCmd(t, "harvest", "--db", demo, "--replay", fixtures, "--quiet"); code != 0 {
-		t.Fatalf("harvest: %s", errs)
-	}
-	return []string{demo, buildAnalystDB(t)}
+	return []string{harvestFixtures(t), buildAnalystDB(t)}
 }
 
 // exportDir runs export --format format --out DIR and returns every file.
@@ -349,23 +344,14 @@ func TestExportCSAFValid(t *testing.T) {
 // after them) is written, and the exit code is 1.
 func TestExportOSVSkipsBadRecords(t *testing.T) {
 	db := buildAnalystDB(t)
-	s, err := store.Open(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	execSQL(t, db,
 		`INSERT INTO advisories (id, vendor, status, published, document_url) VALUES
 			('AB:1', 'testvendor', 'published', '2024-02-01', 'https://example.test/ab'),
 			('AB_1', 'testvendor', 'published', '2024-02-01', 'https://example.test/ab'),
 			('BAD-1', 'testvendor', 'published', '2024-02-01', 'https://example.test/bad')`,
 		`INSERT INTO fixes (id, advisory_id, vendor, versions, category, security, rule, evidence, document_url)
 			VALUES ('BAD-1/1', 'BAD-1', 'testvendor', '{"not": "a list"}', 'feature', 0, 'test', '', 'https://example.test/bad')`,
-	} {
-		if _, err := s.DB().Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.Close()
+	)
 	for _, format := range []string{"osv", "csaf"} {
 		dir := t.TempDir()
 		code, _, errs := runCmd(t, "export", "--db", db, "--format", format, "--out", dir)

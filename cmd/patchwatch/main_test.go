@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/patchwatch/patchwatch/store"
 )
 
 const fixtures = "../../fixtures"
@@ -36,6 +38,23 @@ func queryRows(t *testing.T, db, sql string) []map[string]any {
 		t.Fatalf("query output %q: %v", out, err)
 	}
 	return rows
+}
+
+// execSQL opens the database at path through the store (migrating it) and
+// runs each statement, to put a database into a state a harvest never
+// leaves it in.
+func execSQL(t *testing.T, path string, stmts ...string) {
+	t.Helper()
+	s, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, q := range stmts {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func tableCounts(t *testing.T, db string) map[string]any {

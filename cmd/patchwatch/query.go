@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/patchwatch/patchwatch/export"
+	"github.com/patchwatch/patchwatch/internal/sqlrows"
 	"github.com/patchwatch/patchwatch/sqlguard"
 	"github.com/patchwatch/patchwatch/store"
 )
@@ -91,39 +92,15 @@ Example:
 // streamRows runs q and hands each row to w as SQLite produces it, SQL NULL
 // as nil and text as string; it returns how many rows it wrote.
 func streamRows(ctx context.Context, db *sql.DB, w rowWriter, q string, args ...any) (int, error) {
-	rs, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return 0, err
-	}
-	defer rs.Close()
-	cols, err := rs.Columns()
-	if err != nil {
-		return 0, err
-	}
-	if err := w.header(cols); err != nil {
-		return 0, err
-	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
 	n := 0
-	for rs.Next() {
-		if err := rs.Scan(ptrs...); err != nil {
-			return n, err
-		}
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				vals[i] = string(b)
-			}
-		}
+	err := sqlrows.Each(ctx, db, w.header, func(vals []any) error {
 		if err := w.row(vals); err != nil {
-			return n, err
+			return err
 		}
 		n++
-	}
-	if err := rs.Err(); err != nil {
+		return nil
+	}, q, args...)
+	if err != nil {
 		return n, err
 	}
 	return n, w.close()
@@ -159,8 +136,6 @@ func writeAll(w io.Writer, format string, cols []string, rows [][]any) error {
 	return rw.close()
 }
 
-func cell(v any) string { return export.Cell(v) }
-
 // tableBlock is how many rows the table format aligns at a time: enough for
 // a screenful to line up, few enough that a huge result is not held.
 const tableBlock = 1000
@@ -179,7 +154,7 @@ func (t *tableWriter) row(vals []any) error {
 	cells := make([]string, len(vals))
 	for i, v := range vals {
 		// Keep one row on one line.
-		cells[i] = strings.Join(strings.Fields(cell(v)), " ")
+		cells[i] = strings.Join(strings.Fields(sqlrows.Cell(v)), " ")
 	}
 	if _, err := fmt.Fprintln(t.tw, strings.Join(cells, "\t")); err != nil {
 		return err
@@ -217,7 +192,7 @@ func (c *csvWriter) row(vals []any) error {
 		if s, ok := v.(string); ok {
 			cells[i] = export.SafeCell(s)
 		} else {
-			cells[i] = cell(v)
+			cells[i] = sqlrows.Cell(v)
 		}
 	}
 	return c.cw.Write(cells)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -84,10 +83,7 @@ func TestStockSQLiteReadsDemoDatabase(t *testing.T) {
 	shell := lookStockTool(t, "sqlite3")
 	python := lookStockTool(t, "python3")
 
-	db := filepath.Join(t.TempDir(), "demo.db")
-	if code, _, errs := runCmd(t, "harvest", "--db", db, "--replay", fixtures, "--quiet"); code != 0 {
-		t.Fatalf("harvest exit %d:\n%s", code, errs)
-	}
+	db := harvestFixtures(t)
 
 	ver, err := exec.Command(shell, "-version").Output()
 	if err != nil {
